@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// seedlora: merge and analyse LoRA adapters trained with different seeds.
+import PackageDescription
+
+let package = Package(
+    name: "seedlora",
+    products: [
+        .executable(name: "seedlora", targets: ["REPL"]),
+        .library(name: "SeedloraOps", targets: ["Ops"]),
+        .library(name: "SeedloraPlugins", targets: ["Plugins"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C bridges: module maps and static-inline shims only (see docs/native-libs in the guide).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
+                       providers: [.apt(["libreadline-dev"])]),
+
+        // Value types and math: tensors, dtypes, safetensors, PEFT adapters, low-rank algebra.
+        .target(name: "Ops", dependencies: ["CBLAS", "CHDF5"], path: "Sources/Ops"),
+        // Merge strategies, their declared parameters, and the merge engine.
+        .target(name: "Plugins", dependencies: ["Ops"], path: "Sources/Plugins"),
+        // The Seed language session (grows with the language issue).
+        .target(name: "Kernel", dependencies: ["Plugins", "Ops"], path: "Sources/Kernel"),
+        // The `seedlora` executable: subcommands and the line editor.
+        .executableTarget(name: "REPL",
+                          dependencies: ["Kernel", "Plugins", "Ops", "CReadline",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Sources/REPL"),
+
+        .target(name: "TestSupport", dependencies: ["Ops"], path: "Tests/TestSupport"),
+        .testTarget(name: "OpsTests", dependencies: ["Ops", "TestSupport"], path: "Tests/OpsTests"),
+        .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Ops", "TestSupport"],
+                    path: "Tests/PluginsTests"),
+        .testTarget(name: "CLITests", dependencies: ["REPL", "TestSupport", "Ops"], path: "Tests/CLITests"),
+    ]
+)

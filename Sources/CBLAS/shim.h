@@ -1,0 +1,5 @@
+#ifndef SEEDLORA_CBLAS_SHIM_H
+#define SEEDLORA_CBLAS_SHIM_H
+#include <cblas.h>
+#include <lapacke.h>
+#endif

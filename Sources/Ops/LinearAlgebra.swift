@@ -1,0 +1,134 @@
+internal import CBLAS
+
+/// Dense linear algebra on row-major Float64 matrices, through OpenBLAS and LAPACKE.
+///
+/// This is the only file that sees the BLAS/LAPACK C API. LAPACK status codes become
+/// `SeedloraError(.numerical)` with LAPACK's meaning kept: info < 0 is a bad argument (our bug),
+/// info > 0 means the algorithm did not converge.
+public enum LinearAlgebra {
+    /// A row-major matrix of doubles.
+    public struct Matrix: Sendable, Equatable {
+        public var rows: Int
+        public var cols: Int
+        public var data: [Double]
+
+        public init(rows: Int, cols: Int, data: [Double]) {
+            precondition(data.count == rows * cols, "matrix data does not match its shape")
+            self.rows = rows
+            self.cols = cols
+            self.data = data
+        }
+
+        public init(zeros rows: Int, _ cols: Int) {
+            self.init(rows: rows, cols: cols, data: [Double](repeating: 0, count: rows * cols))
+        }
+
+        public init(_ tensor: Tensor) {
+            self.init(rows: tensor.rows, cols: tensor.cols, data: tensor.data.map(Double.init))
+        }
+
+        public subscript(i: Int, j: Int) -> Double {
+            get { data[i * cols + j] }
+            set { data[i * cols + j] = newValue }
+        }
+
+        public func transposed() -> Matrix {
+            var out = Matrix(zeros: cols, rows)
+            for i in 0..<rows { for j in 0..<cols { out.data[j * rows + i] = data[i * cols + j] } }
+            return out
+        }
+
+        public func toTensor() -> Tensor {
+            Tensor(uncheckedShape: [rows, cols], data: data.map(Float.init))
+        }
+    }
+
+    /// `op(a) * op(b)` with optional transposes.
+    public static func matmul(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let n = transposeB ? b.rows : b.cols
+        precondition(k == (transposeB ? b.cols : b.rows), "matmul inner dimensions differ")
+        var c = Matrix(zeros: m, n)
+        if m == 0 || n == 0 || k == 0 { return c }
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1.0, a.data, Int32(a.cols), b.data, Int32(b.cols),
+                    0.0, &c.data, Int32(n))
+        return c
+    }
+
+    /// `a^T a` (cols x cols), symmetric, through dsyrk.
+    public static func gramOfColumns(_ a: Matrix) -> Matrix {
+        syrk(a, transpose: true)
+    }
+
+    /// `a a^T` (rows x rows), symmetric, through dsyrk.
+    public static func gramOfRows(_ a: Matrix) -> Matrix {
+        syrk(a, transpose: false)
+    }
+
+    private static func syrk(_ a: Matrix, transpose: Bool) -> Matrix {
+        let n = transpose ? a.cols : a.rows
+        let k = transpose ? a.rows : a.cols
+        var c = Matrix(zeros: n, n)
+        if n == 0 || k == 0 { return c }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans,
+                    Int32(n), Int32(k), 1.0, a.data, Int32(a.cols), 0.0, &c.data, Int32(n))
+        for i in 0..<n { for j in 0..<i { c.data[i * n + j] = c.data[j * n + i] } }
+        return c
+    }
+
+    /// Thin QR: `a = q r` with `q` (m x k) orthonormal columns and `r` (k x n), k = min(m, n).
+    public static func thinQR(_ a: Matrix) throws -> (q: Matrix, r: Matrix) {
+        let m = a.rows, n = a.cols, k = min(m, n)
+        if k == 0 { return (Matrix(zeros: m, 0), Matrix(zeros: 0, n)) }
+        var work = a.data
+        var tau = [Double](repeating: 0, count: k)
+        try check(LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &work, Int32(n), &tau), "dgeqrf")
+        var r = Matrix(zeros: k, n)
+        for i in 0..<k { for j in i..<n { r.data[i * n + j] = work[i * n + j] } }
+        // dorgqr wants the m x k leading block; copy it out of the m x n work array.
+        var q = [Double](repeating: 0, count: m * k)
+        for i in 0..<m { for j in 0..<k { q[i * k + j] = work[i * n + j] } }
+        try check(LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(k), Int32(k), &q, Int32(k), &tau), "dorgqr")
+        return (Matrix(rows: m, cols: k, data: q), r)
+    }
+
+    /// Thin SVD `a = u diag(s) vt`, singular values descending (dgesdd, with dgesvd as fallback).
+    public static func svd(_ a: Matrix) throws -> (u: Matrix, s: [Double], vt: Matrix) {
+        let m = a.rows, n = a.cols, k = min(m, n)
+        if k == 0 { return (Matrix(zeros: m, 0), [], Matrix(zeros: 0, n)) }
+        var work = a.data
+        var s = [Double](repeating: 0, count: k)
+        var u = [Double](repeating: 0, count: m * k)
+        var vt = [Double](repeating: 0, count: k * n)
+        let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(m), Int32(n), &work, Int32(n),
+                                  &s, &u, Int32(k), &vt, Int32(n))
+        if info > 0 {
+            // Divide and conquer can fail to converge where the QR iteration succeeds.
+            work = a.data
+            var superb = [Double](repeating: 0, count: max(k - 1, 1))
+            try check(LAPACKE_dgesvd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int8(UInt8(ascii: "S")),
+                                     Int32(m), Int32(n), &work, Int32(n), &s, &u, Int32(k), &vt, Int32(n), &superb),
+                      "dgesvd")
+        } else {
+            try check(info, "dgesdd")
+        }
+        return (Matrix(rows: m, cols: k, data: u), s, Matrix(rows: k, cols: n, data: vt))
+    }
+
+    private static func check(_ info: Int32, _ routine: String) throws {
+        if info < 0 {
+            throw SeedloraError(.numerical, "LAPACK \(routine): argument \(-info) was invalid (a seedlora bug; please report it)")
+        }
+        if info > 0 {
+            throw SeedloraError(.numerical, "LAPACK \(routine) did not converge (info \(info)); the input may contain extreme values")
+        }
+    }
+
+    /// The OpenBLAS build, for `seedlora version`.
+    public static var blasDescription: String {
+        guard let config = openblas_get_config() else { return "OpenBLAS" }
+        return String(cString: config)
+    }
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory mapping of a whole file, unmapped when the last reference goes away.
+///
+/// Adapters of 7B-70B models are hundreds of MB: mapping lets the kernel page in only what we
+/// touch and share the page cache with other readers. Immutable after init, hence Sendable.
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let size: Int
+    private let base: UnsafeRawPointer?
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SeedloraError(.io, path: path, "cannot open: \(MappedFile.errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw SeedloraError(.io, path: path, "cannot stat: \(MappedFile.errnoText())")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SeedloraError(path: path, "not a regular file")
+        }
+        size = Int(info.st_size)
+        if size == 0 {
+            base = nil
+        } else {
+            let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+            guard let mapped, mapped != MAP_FAILED else {
+                throw SeedloraError(.io, path: path, "cannot map into memory: \(MappedFile.errnoText())")
+            }
+            base = UnsafeRawPointer(mapped)
+        }
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+
+    /// The bytes in `range`; the caller has checked that the range lies inside the file.
+    public func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        guard let base, !range.isEmpty else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,98 @@
+/// Writes merged deltas as a PEFT LoRA adapter directory that PEFT and vLLM load.
+///
+/// vLLM's rules (docs/formats.md): one `adapter_model.safetensors` with only LoRA factor keys, one
+/// global scale (it ignores rank/alpha patterns), one rank for every module. So every module's scale
+/// is folded into its A factor, every module is zero-padded to the largest rank R, and the config
+/// says `r = lora_alpha = R` (scale 1), `use_rslora: false`, empty patterns.
+public struct PeftExport {
+    public struct Module: Sendable {
+        public let name: String
+        public let kind: ModuleKind
+        public let delta: LowRank
+        public init(name: String, kind: ModuleKind, delta: LowRank) {
+            self.name = name
+            self.kind = kind
+            self.delta = delta
+        }
+    }
+
+    /// Config keys copied from the first input (everything else is set by the export).
+    static let carriedKeys = ["base_model_name_or_path", "task_type", "fan_in_fan_out", "revision", "layers_to_transform", "layers_pattern"]
+
+    public let modules: [Module]
+    public let dtype: DType
+    public let template: AdapterConfig?
+    /// Markdown written as README.md: provenance for people (PEFT ignores it).
+    public let modelCard: String
+
+    public init(modules: [Module], dtype: DType, template: AdapterConfig?, modelCard: String) {
+        self.modules = modules
+        self.dtype = dtype
+        self.template = template
+        self.modelCard = modelCard
+    }
+
+    /// The rank every module is written with.
+    public var rank: Int { max(1, modules.map(\.delta.rank).max() ?? 1) }
+
+    /// Writes the directory atomically: it appears complete at `path` or not at all.
+    public func write(to path: String, replace: Bool) throws {
+        guard [.f32, .bf16, .f16].contains(dtype) else {
+            throw SeedloraError("export dtype must be f32, bf16 or f16")
+        }
+        let directory = try AtomicDirectory(path: path, replace: replace)
+        let r = rank
+        var items: [SafetensorsWriter.Item] = []
+        for module in modules {
+            let factors = module.delta.scaleFolded().padded(toRank: r)
+            let prefix = PeftAdapter.keyPrefix + module.name
+            switch module.kind {
+            case .linear:
+                items.append(.init(name: prefix + ".lora_A.weight", tensor: factors.a, dtype: dtype))
+                items.append(.init(name: prefix + ".lora_B.weight", tensor: factors.b, dtype: dtype))
+            case .fanInFanOut:
+                items.append(.init(name: prefix + ".lora_A.weight", tensor: factors.b.transposed(), dtype: dtype))
+                items.append(.init(name: prefix + ".lora_B.weight", tensor: factors.a.transposed(), dtype: dtype))
+            case .embedding:
+                items.append(.init(name: prefix + ".lora_embedding_A", tensor: factors.b.transposed(), dtype: dtype))
+                items.append(.init(name: prefix + ".lora_embedding_B", tensor: factors.a.transposed(), dtype: dtype))
+            }
+        }
+        try SafetensorsWriter.write(items, to: directory.file("adapter_model.safetensors"))
+        let configFile = try AtomicFile(path: directory.file("adapter_config.json"))
+        try configFile.write(configJSON(rank: r).serialized(pretty: true) + "\n")
+        try configFile.commit()
+        let card = try AtomicFile(path: directory.file("README.md"))
+        try card.write(modelCard)
+        try card.commit()
+        try directory.commit()
+    }
+
+    /// The adapter_config.json of the export.
+    public func configJSON(rank r: Int) -> JSON {
+        var pairs: [(String, JSON)] = [("peft_type", .string("LORA"))]
+        for key in Self.carriedKeys {
+            if let value = template?.raw[key] { pairs.append((key, value)) }
+        }
+        let targets = Set(modules.map { module in
+            String(module.name.split(separator: ".").last ?? Substring(module.name))
+        }).sorted()
+        pairs += [
+            ("r", .number(Double(r))),
+            ("lora_alpha", .number(Double(r))),
+            ("use_rslora", .bool(false)),
+            ("rank_pattern", .object([])),
+            ("alpha_pattern", .object([])),
+            ("target_modules", .array(targets.map(JSON.string))),
+            ("lora_dropout", .number(0)),
+            ("bias", .string("none")),
+            ("lora_bias", .bool(false)),
+            ("use_dora", .bool(false)),
+            ("modules_to_save", .null),
+            ("init_lora_weights", .bool(true)),
+            ("inference_mode", .bool(true)),
+        ]
+        if !pairs.contains(where: { $0.0 == "fan_in_fan_out" }) { pairs.append(("fan_in_fan_out", .bool(false))) }
+        return .object(pairs)
+    }
+}

@@ -1,0 +1,134 @@
+import Dispatch
+import Ops
+
+/// SeedLoRA: importance-weighted average of seed deltas, rescaled so its mean and standard
+/// deviation match the inputs' (the weight-distribution matching of the SeedLoRA paper).
+///
+/// Per module (or over the whole adapter with `stats=adapter`):
+///
+///     tau_m = (1/n) sum_i w_i tau_i
+///     tau'  = sigma_hat * (tau_m - mean(tau_m)) / std(tau_m) + mu_hat
+///
+/// with `mu_hat`, `sigma_hat` the plain mean of the inputs' means and population stds (or weighted
+/// by `w`, with `target=weighted`; or one input's, with `reference=k`). `tau' = g tau_m + c 1 1^T`
+/// is exactly a LoRA of rank `sum r_i + 1`: `B' = [B_1 .. B_n, 1]`,
+/// `A' = [g w_1 s_1/n A_1; ..; g w_n s_n/n A_n; c 1^T]`. Nothing out x in is ever formed; the
+/// moments come from `FactorGram`.
+public struct SeedLoRAStrategy: FactoredMergeStrategy {
+    public static let info = StrategyInfo(
+        name: "seedlora",
+        summary: "weighted average of seed deltas, rescaled to the inputs' mean and std",
+        reference: "SeedLoRA weight-distribution matching (docs/method.md section 2); numpy reference in the test fixtures",
+        form: "exact, factored: rank sum(r_i) + 1",
+        parameters: [
+            ParameterSpec("weights", .realPerInput(-1e6...1e6), default: .reals([1]),
+                          doc: "importance weight of each input (comma list in input order)"),
+            ParameterSpec("stats", .choice(["module", "adapter"]), default: .choice("module"),
+                          doc: "match mean/std per module, or once over all modules of the adapter"),
+            ParameterSpec("reference", .choiceOrInputIndex(["mean"]), default: .choice("mean"),
+                          doc: "target statistics: the mean over inputs, or one input's (0-based index)"),
+            ParameterSpec("target", .choice(["plain", "weighted"]), default: .choice("plain"),
+                          doc: "average the inputs' mean/std plainly (the paper) or with the weights"),
+        ])
+
+    let weights: [Double]
+    let perAdapter: Bool
+    let referenceInput: Int?
+    let weightedTarget: Bool
+
+    public init(parameters: ResolvedParameters, inputCount: Int) throws {
+        weights = parameters.reals("weights")
+        perAdapter = parameters.choice("stats") == "adapter"
+        referenceInput = parameters.index("reference")
+        weightedTarget = parameters.choice("target") == "weighted"
+        if weightedTarget, abs(weights.reduce(0, +)) < 1e-300 {
+            throw SeedloraError("seedlora: target=weighted needs weights whose sum is not zero")
+        }
+    }
+
+    /// Statistics of one module: each input's moments and those of the weighted average.
+    struct ModuleStats {
+        var inputs: [Moments]
+        var soup: Moments
+    }
+
+    public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
+        let n = Double(input.inputCount)
+        let soupCoefficients = weights.map { $0 / n }
+        let stats = try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in
+            let gram = FactorGram(group.deltas)
+            return ModuleStats(inputs: (0..<group.deltas.count).map { gram.moments(of: $0) },
+                               soup: gram.moments(ofCombination: soupCoefficients))
+        }
+        let affine: [(gain: Double, offset: Double)]
+        if perAdapter {
+            let total = stats.reduce(ModuleStats(inputs: Array(repeating: .zero, count: input.inputCount), soup: .zero)) {
+                ModuleStats(inputs: zip($0.inputs, $1.inputs).map(+), soup: $0.soup + $1.soup)
+            }
+            let one = try rescale(total, module: "the whole adapter")
+            affine = Array(repeating: one, count: stats.count)
+        } else {
+            affine = try zip(stats, input.modules).map { try rescale($0, module: $1.name) }
+        }
+        let indexed = Array(zip(input.modules, affine))
+        return try ConcurrentMap.run(indexed, cancellation: cancellation) { group, map in
+            build(group.deltas, coefficients: soupCoefficients.map { $0 * map.gain }, offset: map.offset)
+        }
+    }
+
+    /// Gain and offset that move the soup's mean/std onto the target's.
+    func rescale(_ stats: ModuleStats, module: String) throws -> (gain: Double, offset: Double) {
+        let targetMean: Double, targetStd: Double
+        if let k = referenceInput {
+            targetMean = stats.inputs[k].mean
+            targetStd = stats.inputs[k].std
+        } else {
+            let w = weightedTarget ? weights : Array(repeating: 1, count: stats.inputs.count)
+            let total = w.reduce(0, +)
+            targetMean = zip(w, stats.inputs).reduce(0) { $0 + $1.0 * $1.1.mean } / total
+            targetStd = zip(w, stats.inputs).reduce(0) { $0 + $1.0 * $1.1.std } / total
+        }
+        let soupStd = stats.soup.std
+        if soupStd <= 0 || !soupStd.isFinite {
+            guard targetStd == 0 else {
+                throw SeedloraError("seedlora: in \(module) the weighted average of the deltas is constant (std 0), so it cannot be rescaled to the inputs' std \(targetStd); check the weights")
+            }
+            return (0, targetMean)
+        }
+        let gain = targetStd / soupStd
+        return (gain, targetMean - gain * stats.soup.mean)
+    }
+
+    /// `B' = [B_1 .. B_n, 1]`, `A' = [c_1 s_1 A_1; ..; c_n s_n A_n; offset 1^T]`, scale 1.
+    func build(_ deltas: [LowRank], coefficients: [Double], offset: Double) -> LowRank {
+        let rows = deltas[0].rows, cols = deltas[0].cols
+        let total = deltas.reduce(0) { $0 + $1.rank } + 1
+        var b = [Float](repeating: 0, count: rows * total)
+        var a = [Float](repeating: 0, count: total * cols)
+        var column = 0
+        b.withUnsafeMutableBufferPointer { dst in
+            for d in deltas {
+                let r = d.rank
+                d.b.data.withUnsafeBufferPointer { src in
+                    for i in 0..<rows { for j in 0..<r { dst[i * total + column + j] = src[i * r + j] } }
+                }
+                column += r
+            }
+            for i in 0..<rows { dst[i * total + total - 1] = 1 }
+        }
+        var row = 0
+        a.withUnsafeMutableBufferPointer { dst in
+            for (k, d) in deltas.enumerated() {
+                let factor = Float(coefficients[k] * d.scale)
+                d.a.data.withUnsafeBufferPointer { src in
+                    for i in 0..<(d.rank * cols) { dst[row * cols + i] = factor * src[i] }
+                }
+                row += d.rank
+            }
+            let c = Float(offset)
+            for j in 0..<cols { dst[row * cols + j] = c }
+        }
+        return LowRank(uncheckedB: Tensor(uncheckedShape: [rows, total], data: b),
+                       a: Tensor(uncheckedShape: [total, cols], data: a), scale: 1)
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import Ops
+
+// Exit codes are part of the interface: 0 ok, 1 bad input (files, adapters, I/O), 2 usage.
+do {
+    var command = try SeedloraCommand.parseAsRoot()
+    try command.run()
+} catch let error as SeedloraError {
+    Terminal.error(error.description)
+    Terminal.exit(error.kind == .usage ? 2 : 1)
+} catch {
+    let code = SeedloraCommand.exitCode(for: error)
+    let message = SeedloraCommand.fullMessage(for: error)
+    if code == .success {
+        if !message.isEmpty { print(message) }
+        Terminal.exit(0)
+    }
+    if !message.isEmpty { Terminal.printError(message) }
+    Terminal.exit(2)
+}
