@@ -76,6 +76,35 @@ public enum FilePaths {
         return (dir.isEmpty ? "/" : dir, String(trimmed[trimmed.index(after: slash)...]))
     }
 
+    /// An absolute, normalised path ("." and ".." folded) without touching the file system
+    /// beyond reading the working directory.
+    public static func absolute(_ path: String) -> String {
+        var full = path
+        if !path.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let cwd = getcwd(&buffer, buffer.count).map { _ in String(cString: buffer) } ?? "."
+            full = cwd + "/" + path
+        }
+        var parts: [Substring] = []
+        for part in full.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// `target` relative to the directory `base` (both absolute and normalised).
+    public static func relative(_ target: String, from base: String) -> String {
+        let t = target.split(separator: "/"), b = base.split(separator: "/")
+        var common = 0
+        while common < min(t.count, b.count) && t[common] == b[common] { common += 1 }
+        let ups = Array(repeating: "..", count: b.count - common)
+        let rest = t[common...].map(String.init)
+        let joined = (ups + rest).joined(separator: "/")
+        return joined.isEmpty ? "." : joined
+    }
+
     public static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0

@@ -85,9 +85,10 @@ public struct Moments: Sendable, Equatable {
     public var std: Double {
         guard count > 0 else { return 0 }
         let m = mean
-        return max(0, sumOfSquares / count - m * m).squareRoot()
+        let variance = sumOfSquares / count - m * m
+        return variance.isNaN ? .nan : max(0, variance).squareRoot()  // NaN must not become 0
     }
-    public var frobenius: Double { max(0, sumOfSquares).squareRoot() }
+    public var frobenius: Double { sumOfSquares.isNaN ? .nan : max(0, sumOfSquares).squareRoot() }
 
     /// Moments of the concatenation of two matrices.
     public static func + (lhs: Moments, rhs: Moments) -> Moments {

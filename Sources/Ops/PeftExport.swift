@@ -25,11 +25,27 @@ public struct PeftExport {
     /// Markdown written as README.md: provenance for people (PEFT ignores it).
     public let modelCard: String
 
+    /// `base_model_name_or_path` of the export when it differs from the template's (a local
+    /// path rewritten relative to the new directory).
+    public var baseModel: String?
+
     public init(modules: [Module], dtype: DType, template: AdapterConfig?, modelCard: String) {
         self.modules = modules
         self.dtype = dtype
         self.template = template
         self.modelCard = modelCard
+        if let template, let base = template.baseModel {
+            baseModel = base
+        }
+    }
+
+    /// Rewrites a relative local base-model path of the template so it still points at the same
+    /// directory from `outputPath` (a hub id such as "meta-llama/Llama-2-7b-hf" is left alone).
+    public mutating func relocateBaseModel(from inputPath: String, to outputPath: String) {
+        guard let base = baseModel, !base.hasPrefix("/") else { return }
+        let resolved = FilePaths.absolute(inputPath + "/" + base)
+        guard FilePaths.isDirectory(resolved) else { return }
+        baseModel = FilePaths.relative(resolved, from: FilePaths.absolute(outputPath))
     }
 
     /// The rank every module is written with.
@@ -72,7 +88,11 @@ public struct PeftExport {
     public func configJSON(rank r: Int) -> JSON {
         var pairs: [(String, JSON)] = [("peft_type", .string("LORA"))]
         for key in Self.carriedKeys {
-            if let value = template?.raw[key] { pairs.append((key, value)) }
+            if key == "base_model_name_or_path", let baseModel {
+                pairs.append((key, .string(baseModel)))
+            } else if let value = template?.raw[key] {
+                pairs.append((key, value))
+            }
         }
         let targets = Set(modules.map { module in
             String(module.name.split(separator: ".").last ?? Substring(module.name))

@@ -106,12 +106,18 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .real(x): return "\(x)"
-        case let .reals(xs): return xs.map { "\($0)" }.joined(separator: ",")
+        case let .real(x): return Self.format(x)
+        case let .reals(xs): return xs.map(Self.format).joined(separator: ",")
         case let .choice(word): return word
         case let .index(i): return "\(i)"
         case let .boolean(b): return "\(b)"
         }
+    }
+
+    /// Shortest text that reads back as the same number: 1 not 1.0, 0.25, 1e-06.
+    static func format(_ x: Double) -> String {
+        if x.rounded() == x && abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
     }
 }
 

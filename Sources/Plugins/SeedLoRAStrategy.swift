@@ -89,12 +89,13 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
             targetStd = zip(w, stats.inputs).reduce(0) { $0 + $1.0 * $1.1.std } / total
         }
         let soupStd = stats.soup.std
-        if soupStd <= 0 || !soupStd.isFinite {
+        if soupStd == 0 {
             guard targetStd == 0 else {
-                throw SeedloraError("seedlora: in \(module) the weighted average of the deltas is constant (std 0), so it cannot be rescaled to the inputs' std \(targetStd); check the weights")
+                throw SeedloraError("\(module): the weighted average of the deltas is constant (std 0), so it cannot be rescaled to the inputs' std \(targetStd); check the weights")
             }
             return (0, targetMean)
         }
+        // Non-finite statistics (inputs with NaN/inf, allowed by --allow-nonfinite) propagate.
         let gain = targetStd / soupStd
         return (gain, targetMean - gain * stats.soup.mean)
     }

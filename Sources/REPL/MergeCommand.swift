@@ -78,8 +78,9 @@ struct MergeCommand: ParsableCommand {
             (merged, report) = try RankReduction.reduce(merged, rank: rank)
         }
         let exportType = DType(userName: dtype) ?? .f32
-        let export = PeftExport(modules: merged, dtype: exportType, template: input.adapters.first?.config,
+        var export = PeftExport(modules: merged, dtype: exportType, template: input.adapters.first?.config,
                                 modelCard: modelCard(entry: entry, resolved: resolved, rank: rank))
+        if let first = adapters.first { export.relocateBaseModel(from: first, to: out) }
         if let maxRank, export.rank > maxRank {
             throw SeedloraError(path: out,
                 "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")

@@ -1,0 +1,128 @@
+import Foundation
+import Ops
+import Testing
+import TestSupport
+
+/// End to end: `seedlora merge` writes a PEFT directory whose delta equals the reference merge.
+struct MergeCommandTests {
+    /// The exported factors, read back as a plain PEFT adapter.
+    func exportedDeltas(_ dir: String) throws -> PeftAdapter {
+        try PeftAdapter(directory: dir)
+    }
+
+    @Test func exactExportEqualsReferenceMerge() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let out = tmp + "/merged"
+        let result = try CLIRunner.run(["merge", "--method", "seedlora"] + Fixtures.seedPaths + ["--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("merged 3 adapters with seedlora"))
+        #expect(result.stderr.contains("exported rank 25"))
+
+        let adapter = try exportedDeltas(out)
+        #expect(adapter.config.r == 25 && adapter.config.loraAlpha == 25 && !adapter.config.useRSLoRA)
+        #expect(adapter.config.rankPattern.isEmpty && adapter.config.alphaPattern.isEmpty)
+        // The relative base path of the inputs is rewritten to point at the same model from the output.
+        let base = try #require(adapter.config.baseModel)
+        #expect(FilePaths.absolute(out + "/" + base) == FilePaths.absolute(Fixtures.root + "/examples/base"))
+        let weights = try SafetensorsFile(path: out + "/adapter_model.safetensors")
+        #expect(weights.metadata.count == 1 && weights.metadata[0] == ("format", "pt"))
+        #expect(weights.entries.allSatisfy { $0.name.hasSuffix(".lora_A.weight") || $0.name.hasSuffix(".lora_B.weight") })
+        let reference = try Fixtures.safetensors("merged.safetensors")
+        for module in adapter.modules {
+            #expect(module.delta.scale == 1 && module.rank == 25)
+            let expected = try reference.tensor("merged/seedlora/\(module.name)")
+            let error = Compare.relativeFrobenius(module.delta.dense().data, expected.data)
+            #expect(error <= 1e-5, "\(module.name): \(error)")
+        }
+        // Nothing but the three files, and no temporary directory beside the output.
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: out)) == ["adapter_config.json", "adapter_model.safetensors", "README.md"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp) == ["merged"])
+    }
+
+    @Test func rankKExportKeepsTopSingularValues() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let out = tmp + "/r8"
+        let result = try CLIRunner.run(["merge"] + Fixtures.seedPaths + ["--out", out, "--rank", "8", "--max-rank", "8"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("Frobenius energy kept: min"))
+        let adapter = try PeftAdapter(directory: out)
+        let merges = try Fixtures.json("merges.json")
+        #expect(adapter.config.r == 8 && adapter.config.loraAlpha == 8)
+        for module in adapter.modules {
+            let want = try #require(merges["methods"]?["seedlora"]?["per_module"]?[module.name]?["sv_top8"]?.arrayValue)
+                .compactMap(\.numberValue)
+            let got = try LowRankSVD(module.delta).values
+            for (g, w) in zip(got, want) { #expect(Compare.relative(g, w) <= 1e-4, "\(module.name)") }
+        }
+    }
+
+    @Test func bf16ExportIsCloseAndWeightedParamsApply() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let out = tmp + "/bf16"
+        let result = try CLIRunner.run(["merge"] + Fixtures.seedPaths
+            + ["--out", out, "--dtype", "bf16", "--param", "weights=1,1,2", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty, "--quiet prints nothing")
+        let adapter = try PeftAdapter(directory: out)
+        #expect(adapter.modules.allSatisfy { $0.dtype == .bf16 })
+        let reference = try Fixtures.safetensors("merged.safetensors")
+        for module in adapter.modules {
+            let expected = try reference.tensor("merged/seedlora_w112_unweighted_target/\(module.name)")
+            // bf16 keeps 8 bits of mantissa: about 0.4 % per factor entry.
+            #expect(Compare.relativeFrobenius(module.delta.dense().data, expected.data) <= 1e-2)
+        }
+    }
+
+    @Test func maxRankRefusesAndWritesNothing() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let result = try CLIRunner.run(["merge"] + Fixtures.seedPaths + ["--out", tmp + "/x", "--max-rank", "16"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("needs rank 25 but --max-rank is 16; pass --rank 16"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
+    @Test func existingOutputNeedsForce() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let out = tmp + "/m"
+        #expect(try CLIRunner.run(["merge"] + Fixtures.seedPaths + ["--out", out, "--quiet"]).status == 0)
+        let again = try CLIRunner.run(["merge"] + Fixtures.seedPaths + ["--out", out, "--rank", "4"])
+        #expect(again.status == 1 && again.stderr.contains("already exists"))
+        let forced = try CLIRunner.run(["merge"] + Fixtures.seedPaths + ["--out", out, "--rank", "4", "--force", "--quiet"])
+        #expect(forced.status == 0)
+        #expect(try PeftAdapter(directory: out).config.r == 4)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp) == ["m"])
+    }
+
+    @Test(arguments: [
+        (["merge", "--method", "seedlor"] as [String], "Did you mean 'seedlora'?"),
+        (["merge", "--param", "weights=1,2"], "one value per input"),
+        (["merge", "--param", "nonsense"], "--param takes name=value"),
+        (["merge", "--dtype", "f8"], "--dtype must be f32, bf16 or f16"),
+        (["merge", "--rank", "0"], "--rank must be at least 1"),
+    ])
+    func usageErrorsExitWith2(_ arguments: [String], _ message: String) throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let result = try CLIRunner.run(arguments + Fixtures.seedPaths + ["--out", tmp + "/o"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
+    @Test func inspectReportsModulesAndStatistics() throws {
+        let result = try CLIRunner.run(["inspect", Fixtures.adapter("taskA_pattern_seed42"), "--json"])
+        #expect(result.status == 0)
+        let json = try JSON.parse(result.stdout)
+        let modules = try #require(json["modules"]?.arrayValue)
+        #expect(modules.count == 14)
+        let q = try #require(modules.first { $0["name"]?.stringValue == "model.layers.0.self_attn.q_proj" })
+        #expect(q["rank"]?.numberValue == 4)
+        let table = try CLIRunner.run(["inspect", Fixtures.adapter("taskA_dora_seed42")])
+        #expect(table.status == 0 && table.stdout.contains("not mergeable") && table.stdout.contains("DoRA"))
+    }
+}
