@@ -5,6 +5,8 @@ import Dispatch
 public enum ConcurrentMap {
     public static func run<T: Sendable, R>(_ items: [T], cancellation: Cancellation,
                                     _ body: @Sendable (T) throws -> R) throws -> [R] {
+        // Parallelism is ours: BLAS calls inside run on one thread each.
+        LinearAlgebra.setBLASThreads(1)
         var results = [Result<R, Error>?](repeating: nil, count: items.count)
         results.withUnsafeMutableBufferPointer { slots in
             nonisolated(unsafe) let base = slots.baseAddress

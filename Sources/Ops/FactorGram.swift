@@ -22,46 +22,87 @@ public struct FactorGram: Sendable {
 
     /// Builds the Gram matrices of `deltas`, which must share one shape.
     public init(_ deltas: [LowRank]) {
-        count = deltas.count
-        scales = deltas.map(\.scale)
-        var offsets: [Int] = []
-        var total = 0
-        for d in deltas { offsets.append(total); total += d.rank }
-        self.offsets = offsets
-        self.total = total
         let rows = deltas.first?.rows ?? 0
         let cols = deltas.first?.cols ?? 0
-        elementCount = Double(rows) * Double(cols)
-
-        var stackedB = LinearAlgebra.Matrix(zeros: rows, total)
-        var stackedA = LinearAlgebra.Matrix(zeros: total, cols)
-        var colSumB = [Double](repeating: 0, count: total)
-        var rowSumA = [Double](repeating: 0, count: total)
-        for (k, d) in deltas.enumerated() {
-            let r = d.rank, o = offsets[k]
+        let ranks = deltas.map(\.rank)
+        let total = ranks.reduce(0, +)
+        var b = [Float](repeating: 0, count: rows * total)
+        var a = [Float]()
+        a.reserveCapacity(total * cols)
+        var column = 0
+        for d in deltas {
+            let r = d.rank
             d.b.data.withUnsafeBufferPointer { src in
-                for i in 0..<rows {
-                    for j in 0..<r {
-                        let v = Double(src[i * r + j])
-                        stackedB.data[i * total + o + j] = v
-                        colSumB[o + j] += v
-                    }
-                }
+                for i in 0..<rows { for j in 0..<r { b[i * total + column + j] = src[i * r + j] } }
             }
-            d.a.data.withUnsafeBufferPointer { src in
-                for p in 0..<r {
-                    var s = 0.0
-                    for j in 0..<cols {
-                        let v = Double(src[p * cols + j])
-                        stackedA.data[(o + p) * cols + j] = v
-                        s += v
-                    }
-                    rowSumA[o + p] = s
-                }
+            a.append(contentsOf: d.a.data)
+            column += r
+        }
+        self = b.withUnsafeBufferPointer { bp in
+            a.withUnsafeBufferPointer { ap in
+                FactorGram(stackedB: bp, rows: rows, ldb: total, stackedA: ap, cols: cols, ranks: ranks,
+                           scales: deltas.map(\.scale))
             }
         }
-        gramB = LinearAlgebra.gramOfColumns(stackedB).data
-        gramA = LinearAlgebra.gramOfRows(stackedA).data
+    }
+
+    /// Builds the Gram matrices from factors already stacked in Float32: `stackedB` is
+    /// rows x ldb (its first sum(ranks) columns are `[B_1 .. B_n]`), `stackedA` holds the rows
+    /// `[A_1; ..; A_n]` of length `cols`. Accumulation is in Float64, a few hundred rows or
+    /// columns at a time, so the only memory traffic is reading the Float32 factors once.
+    public init(stackedB: UnsafeBufferPointer<Float>, rows: Int, ldb: Int, stackedA: UnsafeBufferPointer<Float>,
+                cols: Int, ranks: [Int], scales: [Double]) {
+        count = ranks.count
+        self.scales = scales
+        var offsets: [Int] = []
+        var total = 0
+        for r in ranks { offsets.append(total); total += r }
+        self.offsets = offsets
+        self.total = total
+        elementCount = Double(rows) * Double(cols)
+
+        let chunk = 256
+        var buffer = [Double](repeating: 0, count: chunk * max(total, 1))
+        var gramB = [Double](repeating: 0, count: total * total)
+        var colSumB = [Double](repeating: 0, count: total)
+        for r0 in stride(from: 0, to: rows, by: chunk) {
+            let n = min(chunk, rows - r0)
+            for i in 0..<n {
+                let row = (r0 + i) * ldb
+                for j in 0..<total {
+                    let v = Double(stackedB[row + j])
+                    buffer[i * total + j] = v
+                    colSumB[j] += v
+                }
+            }
+            buffer.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                LinearAlgebra.accumulateGram(base, n: total, k: n, lda: total, transpose: true, into: &gramB)
+            }
+        }
+        var gramA = [Double](repeating: 0, count: total * total)
+        var rowSumA = [Double](repeating: 0, count: total)
+        for c0 in stride(from: 0, to: cols, by: chunk) {
+            let n = min(chunk, cols - c0)
+            for p in 0..<total {
+                let row = p * cols + c0
+                var s = 0.0
+                for j in 0..<n {
+                    let v = Double(stackedA[row + j])
+                    buffer[p * chunk + j] = v
+                    s += v
+                }
+                rowSumA[p] += s
+            }
+            buffer.withUnsafeBufferPointer { p in
+                guard let base = p.baseAddress else { return }
+                LinearAlgebra.accumulateGram(base, n: total, k: n, lda: chunk, transpose: false, into: &gramA)
+            }
+        }
+        LinearAlgebra.symmetrize(&gramB, n: total)
+        LinearAlgebra.symmetrize(&gramA, n: total)
+        self.gramB = gramB
+        self.gramA = gramA
         self.colSumB = colSumB
         self.rowSumA = rowSumA
     }

@@ -78,6 +78,22 @@ public enum LinearAlgebra {
         return c
     }
 
+    /// `c += op(a) op(a)^T` on a row-major block of doubles, upper triangle only (call
+    /// `symmetrize` when done). `transpose` true accumulates `a^T a` (a is k x n), else `a a^T`
+    /// (a is n x k). Used to build Gram matrices chunk by chunk from Float32 data, so no Float64
+    /// copy of a whole factor is ever written.
+    public static func accumulateGram(_ a: UnsafePointer<Double>, n: Int, k: Int, lda: Int, transpose: Bool,
+                                      into c: inout [Double]) {
+        guard n > 0, k > 0 else { return }
+        cblas_dsyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans,
+                    Int32(n), Int32(k), 1.0, a, Int32(lda), 1.0, &c, Int32(n))
+    }
+
+    /// Copies the upper triangle of an n x n row-major matrix into the lower one.
+    public static func symmetrize(_ c: inout [Double], n: Int) {
+        for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
+    }
+
     /// Thin QR: `a = q r` with `q` (m x k) orthonormal columns and `r` (k x n), k = min(m, n).
     public static func thinQR(_ a: Matrix) throws -> (q: Matrix, r: Matrix) {
         let m = a.rows, n = a.cols, k = min(m, n)
@@ -124,6 +140,13 @@ public enum LinearAlgebra {
         if info > 0 {
             throw SeedloraError(.numerical, "LAPACK \(routine) did not converge (info \(info)); the input may contain extreme values")
         }
+    }
+
+    /// Sets OpenBLAS's own thread count. Module-parallel loops call BLAS from every core at once;
+    /// letting each call spawn threads too oversubscribes the machine (seen: most time in the
+    /// scheduler), so they run BLAS single-threaded.
+    public static func setBLASThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
     }
 
     /// The OpenBLAS build, for `seedlora version`.

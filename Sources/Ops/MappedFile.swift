@@ -29,6 +29,7 @@ public final class MappedFile: @unchecked Sendable {
         if size == 0 {
             base = nil
         } else {
+            // No MAP_POPULATE: measured slower on W7B (it prefaults tensors the caller may skip).
             let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
             guard let mapped, mapped != MAP_FAILED else {
                 throw SeedloraError(.io, path: path, "cannot map into memory: \(MappedFile.errnoText())")

@@ -69,6 +69,19 @@ public struct Tensor: Equatable, Sendable {
     /// Index of the first non-finite element, if any.
     public func firstNonFinite() -> Int? {
         data.withUnsafeBufferPointer { buf in
+            // Fast screen: x * 0 is NaN exactly when x is NaN or infinite; SIMD lanes keep it vectorised.
+            var acc = SIMD16<Float>(repeating: 0)
+            let wide = buf.count / 16 * 16
+            if let base = buf.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                for i in stride(from: 0, to: wide, by: 16) {
+                    acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * 0
+                }
+            }
+            var clean = true
+            for lane in 0..<16 where acc[lane].isNaN { clean = false }
+            for i in wide..<buf.count where !buf[i].isFinite { clean = false }
+            if clean { return nil }
             for i in 0..<buf.count where !buf[i].isFinite { return i }
             return nil
         }

@@ -71,11 +71,15 @@ struct MergeCommand: ParsableCommand {
             return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
         }
         let (strategy, resolved) = try entry.instantiate(raw, inputCount: adapters.count)
+        var phases = PhaseTimer()
         let input = try MergeEngine.loadInputs(adapters, options: .init(allowNonFinite: allowNonfinite))
+        phases.mark("load")
         var merged = try MergeEngine.run(strategy, on: input)
+        phases.mark("merge")
         var report: RankReduction.Report?
         if let rank {
             (merged, report) = try RankReduction.reduce(merged, rank: rank)
+            phases.mark("rank-\(rank) SVD")
         }
         let exportType = DType(userName: dtype) ?? .f32
         var export = PeftExport(modules: merged, dtype: exportType, template: input.adapters.first?.config,
@@ -86,14 +90,15 @@ struct MergeCommand: ParsableCommand {
                 "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
         }
         try export.write(to: out, replace: force)
+        phases.mark("write")
         if !quiet {
             summarize(entry: entry, resolved: resolved, input: input, export: export, report: report,
-                      seconds: Terminal.now() - start)
+                      seconds: Terminal.now() - start, phases: phases)
         }
     }
 
     private func summarize(entry: StrategyEntry, resolved: ResolvedParameters, input: MergeInput,
-                           export: PeftExport, report: RankReduction.Report?, seconds: Double) {
+                           export: PeftExport, report: RankReduction.Report?, seconds: Double, phases: PhaseTimer) {
         let settings = entry.info.parameters.map { "\($0.name)=\(resolved.values[$0.name].map(String.init(describing:)) ?? "")" }
         var lines = ["seedlora: merged \(input.inputCount) adapters with \(entry.info.name) (\(settings.joined(separator: ", ")))"]
         let form = rank == nil ? "exact" : "best rank-\(rank ?? 0) approximation"
@@ -103,7 +108,7 @@ struct MergeCommand: ParsableCommand {
         }
         let weights = out + "/adapter_model.safetensors"
         let size = (try? FileManager.default.attributesOfItem(atPath: weights)[.size] as? Int) ?? 0
-        lines.append("  wrote \(out) (adapter_model.safetensors \(Terminal.bytes(size))) in \(String(format: "%.2f", seconds)) s")
+        lines.append("  wrote \(out) (adapter_model.safetensors \(Terminal.bytes(size))) in \(String(format: "%.2f", seconds)) s (\(phases.summary))")
         Terminal.printError(lines.joined(separator: "\n"))
     }
 

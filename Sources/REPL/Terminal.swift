@@ -59,3 +59,19 @@ extension String {
         return String(s)
     }
 }
+
+/// Wall-clock time of each phase of a command, for the summary line.
+struct PhaseTimer {
+    private var last = Terminal.now()
+    private(set) var phases: [(String, Double)] = []
+
+    mutating func mark(_ name: String) {
+        let now = Terminal.now()
+        phases.append((name, now - last))
+        last = now
+    }
+
+    var summary: String {
+        phases.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")
+    }
+}
