@@ -57,6 +57,29 @@ public enum LinearAlgebra {
         return c
     }
 
+    /// `alpha * b @ a` in Float32 (sgemm): b is m x k, a is k x n, both row-major.
+    /// Densifying a LoRA delta sums only r products per entry, so Float32 keeps it to ~1e-7.
+    public static func multiply(_ b: [Float], _ a: [Float], m: Int, k: Int, n: Int, alpha: Float) -> [Float] {
+        var out = [Float](repeating: 0, count: m * n)
+        guard m > 0, n > 0, k > 0 else { return out }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                    b, Int32(k), a, Int32(n), 0, &out, Int32(n))
+        return out
+    }
+
+    /// `op(x) * op(y)` in Float32 with optional transposes (for randomized SVD on dense deltas).
+    public static func multiply(_ x: [Float], rows xr: Int, cols xc: Int, transposeX: Bool,
+                                _ y: [Float], rows yr: Int, cols yc: Int, transposeY: Bool) -> [Float] {
+        let m = transposeX ? xc : xr, k = transposeX ? xr : xc
+        let n = transposeY ? yr : yc
+        precondition(k == (transposeY ? yc : yr), "multiply inner dimensions differ")
+        var out = [Float](repeating: 0, count: m * n)
+        guard m > 0, n > 0, k > 0 else { return out }
+        cblas_sgemm(CblasRowMajor, transposeX ? CblasTrans : CblasNoTrans, transposeY ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, x, Int32(xc), y, Int32(yc), 0, &out, Int32(n))
+        return out
+    }
+
     /// `a^T a` (cols x cols), symmetric, through dsyrk.
     public static func gramOfColumns(_ a: Matrix) -> Matrix {
         syrk(a, transpose: true)

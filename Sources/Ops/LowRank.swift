@@ -41,6 +41,12 @@ public struct LowRank: Sendable, Equatable {
         return product.toTensor()
     }
 
+    /// The dense matrix in Float32 through sgemm: the fast path for dense merge methods.
+    public func denseFloat() -> Tensor {
+        Tensor(uncheckedShape: [rows, cols],
+               data: LinearAlgebra.multiply(b.data, a.data, m: rows, k: rank, n: cols, alpha: Float(scale)))
+    }
+
     /// Mean, population std and Frobenius norm of the delta (exact up to Float64 rounding).
     public func moments() -> Moments {
         FactorGram([self]).moments(of: 0)

@@ -59,6 +59,17 @@ public enum MergeEngine {
         }
     }
 
+    /// Runs a factored strategy; a dense one needs an output form (see `DenseMergeEngine`).
+    public static func run(_ configured: ConfiguredStrategy, on input: MergeInput,
+                           cancellation: Cancellation = Cancellation()) throws -> [PeftExport.Module] {
+        switch configured {
+        case let .factored(strategy):
+            return try run(strategy, on: input, cancellation: cancellation)
+        case let .dense(strategy):
+            throw SeedloraError(.usage, "\(type(of: strategy).info.name) computes a full-rank delta; choose how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
+        }
+    }
+
     /// Runs `strategy` and returns the merged modules in the input's order.
     public static func run(_ strategy: any FactoredMergeStrategy, on input: MergeInput,
                            cancellation: Cancellation = Cancellation()) throws -> [PeftExport.Module] {

@@ -46,20 +46,44 @@ public protocol FactoredMergeStrategy: Sendable {
     func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank]
 }
 
+/// A strategy built from resolved parameters, in the form its method computes.
+public enum ConfiguredStrategy: Sendable {
+    case factored(any FactoredMergeStrategy)
+    case dense(any DenseMergeStrategy)
+}
+
 /// An entry of the explicit strategy registry.
 public struct StrategyEntry: Sendable {
+    public enum Form: Sendable {
+        /// Exact on the factors; the result is low-rank (exported exactly by default).
+        case factored
+        /// Computed on dense deltas module by module; the result is generally full-rank.
+        case dense
+    }
+
     public let info: StrategyInfo
-    let make: @Sendable (ResolvedParameters, Int) throws -> any FactoredMergeStrategy
+    public let form: Form
+    let make: @Sendable (ResolvedParameters, Int, UInt64) throws -> ConfiguredStrategy
 
     init<S: FactoredMergeStrategy>(_ type: S.Type) {
         info = S.info
-        make = { try S(parameters: $0, inputCount: $1) }
+        form = .factored
+        make = { parameters, count, _ in .factored(try S(parameters: parameters, inputCount: count)) }
     }
 
-    /// Validates `raw` parameters and builds the strategy for `inputCount` inputs.
-    public func instantiate(_ raw: [(String, String)], inputCount: Int) throws -> (any FactoredMergeStrategy, ResolvedParameters) {
+    init<S: DenseMergeStrategy>(dense type: S.Type) {
+        info = S.info
+        form = .dense
+        make = { parameters, count, seed in .dense(try S(parameters: parameters, inputCount: count, seed: seed)) }
+    }
+
+    /// Validates `raw` parameters and builds the strategy for `inputCount` inputs; `seed` keys
+    /// the random streams of methods with random masks.
+    public func instantiate(_ raw: [(String, String)], inputCount: Int, seed: UInt64 = 0)
+        throws -> (ConfiguredStrategy, ResolvedParameters)
+    {
         let resolved = try ResolvedParameters(raw, specs: info.parameters, inputCount: inputCount, strategy: info.name)
-        return (try make(resolved, inputCount), resolved)
+        return (try make(resolved, inputCount, seed), resolved)
     }
 }
 

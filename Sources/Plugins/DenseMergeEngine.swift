@@ -1,0 +1,56 @@
+import Dispatch
+import Ops
+
+/// Streams a dense merge module by module with bounded memory.
+///
+/// Modules are processed in windows of one module per core: each worker densifies its module of
+/// every input (sgemm), merges it, and `transform`s the result (e.g. a rank-K SVD) in parallel;
+/// then `consume` receives the window's results serially, in module order (e.g. to append them to a
+/// file). Peak memory is about cores x (inputs + 2) x the largest module. The cancellation flag is
+/// checked before every module.
+public enum DenseMergeEngine {
+    public static func stream<R>(_ strategy: any DenseMergeStrategy, input: MergeInput,
+                                 cancellation: Cancellation = Cancellation(),
+                                 workers: Int = DenseMergeEngine.defaultWorkers,
+                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                                 transform: @Sendable (_ module: ModuleGroup, _ merged: Tensor) throws -> R,
+                                 consume: (_ index: Int, _ result: R) throws -> Void) throws {
+        let modules = input.modules
+        let window = max(1, workers)
+        var start = 0
+        while start < modules.count {
+            try cancellation.check()
+            let indices = Array(start..<min(start + window, modules.count))
+            let results = try ConcurrentMap.run(indices, cancellation: cancellation) { index -> R in
+                let group = modules[index]
+                let dense = DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() })
+                let merged = try strategy.merge(dense)
+                guard merged.shape == dense.shape else {
+                    throw SeedloraError("internal: \(type(of: strategy).info.name) returned shape \(merged.shape) for \(group.name) \(dense.shape)")
+                }
+                return try transform(group, merged)
+            }
+            for (index, result) in zip(indices, results) { try consume(index, result) }
+            start += window
+            progress?(min(start, modules.count), modules.count)
+        }
+    }
+
+    /// One worker per core.
+    public static var defaultWorkers: Int { max(1, ProcessInfoShim.activeProcessorCount) }
+}
+
+/// Core count without importing Foundation into the engine.
+enum ProcessInfoShim {
+    static var activeProcessorCount: Int {
+        #if canImport(Glibc)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
