@@ -91,6 +91,12 @@ public struct StrategyEntry: Sendable {
 public enum StrategyRegistry {
     public static let all: [StrategyEntry] = [
         StrategyEntry(SeedLoRAStrategy.self),
+        StrategyEntry(LinearStrategy.self),
+        StrategyEntry(TaskArithmeticStrategy.self),
+        StrategyEntry(ModelStockStrategy.self),
+        StrategyEntry(SlerpStrategy.self),
+        StrategyEntry(NuSlerpStrategy.self),
+        StrategyEntry(KarcherStrategy.self),
     ]
 
     /// The strategy named `name`; an unknown name is answered with the known ones.

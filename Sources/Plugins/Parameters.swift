@@ -6,6 +6,8 @@ public struct ParameterSpec: Sendable {
     public enum Kind: Sendable {
         /// A real number within `range`.
         case real(ClosedRange<Double>)
+        /// A whole number within `range`.
+        case integer(ClosedRange<Int>)
         /// One real number per input adapter (a comma list in input order); a single value is
         /// broadcast to every input.
         case realPerInput(ClosedRange<Double>)
@@ -33,6 +35,7 @@ public struct ParameterSpec: Sendable {
         let type: String
         switch kind {
         case let .real(range): type = "real in \(Self.show(range))"
+        case let .integer(range): type = "integer in [\(range.lowerBound), \(range.upperBound)]"
         case let .realPerInput(range): type = "real per input in \(Self.show(range))"
         case let .choice(words): type = words.joined(separator: " | ")
         case let .choiceOrInputIndex(words): type = (words + ["input index"]).joined(separator: " | ")
@@ -57,6 +60,10 @@ public struct ParameterSpec: Sendable {
             guard let x = Double(trimmed), x.isFinite else { throw bad("a number") }
             guard range.contains(x) else { throw bad("a number in \(Self.show(range))") }
             return .real(x)
+        case let .integer(range):
+            guard let x = Int(trimmed) else { throw bad("a whole number") }
+            guard range.contains(x) else { throw bad("a whole number in [\(range.lowerBound), \(range.upperBound)]") }
+            return .integer(x)
         case let .realPerInput(range):
             let parts = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
             var values: [Double] = []
@@ -99,6 +106,7 @@ public struct ParameterSpec: Sendable {
 /// A typed parameter value.
 public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
     case real(Double)
+    case integer(Int)
     case reals([Double])
     case choice(String)
     case index(Int)
@@ -107,6 +115,7 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .real(x): return Self.format(x)
+        case let .integer(i): return "\(i)"
         case let .reals(xs): return xs.map(Self.format).joined(separator: ",")
         case let .choice(word): return word
         case let .index(i): return "\(i)"
@@ -144,6 +153,11 @@ public struct ResolvedParameters: Sendable {
 
     public func real(_ name: String) -> Double {
         if case let .real(x)? = values[name] { return x }
+        return 0
+    }
+
+    public func integer(_ name: String) -> Int {
+        if case let .integer(i)? = values[name] { return i }
         return 0
     }
 

@@ -52,54 +52,34 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
         var soup: Moments
     }
 
-    /// One module's output factors while they are being built. `a` holds `s_i A_i` per block
-    /// until `finalize` applies `gain * w_i / n` and writes the offset row.
-    struct Stacked {
-        var b: [Float]
-        var a: [Float]
-        let rows: Int
-        let cols: Int
-        let ranks: [Int]
-        var stats = ModuleStats(inputs: [], soup: .zero)
-        var width: Int { ranks.reduce(0, +) + 1 }
-    }
-
     public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
         let n = Double(input.inputCount)
         let soupCoefficients = weights.map { $0 / n }
         // Pass 1 (parallel over modules): lay out the output factors, take the moments from them,
         // and (per-module statistics) finish the module right away while it is in cache.
-        var stacked = try ConcurrentMap.run(input.modules, cancellation: cancellation) { group -> Stacked in
-            var module = stack(group.deltas)
-            let gram = module.b.withUnsafeBufferPointer { b in
-                module.a.withUnsafeBufferPointer { a in
-                    FactorGram(stackedB: b, rows: module.rows, ldb: module.width, stackedA: a, cols: module.cols,
-                               ranks: module.ranks, scales: Array(repeating: 1, count: module.ranks.count))
-                }
-            }
-            module.stats = ModuleStats(inputs: (0..<module.ranks.count).map { gram.moments(of: $0) },
-                                       soup: gram.moments(ofCombination: soupCoefficients))
+        var stacked = try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in
+            var module = FactoredCombination(group.deltas, offsetColumn: true)
+            let gram = module.gram()
+            let stats = ModuleStats(inputs: (0..<group.deltas.count).map { gram.moments(of: $0) },
+                                    soup: gram.moments(ofCombination: soupCoefficients))
             if !perAdapter {
-                let map = try rescale(module.stats, module: group.name)
-                finalize(&module, coefficients: soupCoefficients.map { $0 * map.gain }, offset: map.offset)
+                let map = try rescale(stats, module: group.name)
+                module.finalize(coefficients: soupCoefficients.map { $0 * map.gain }, offset: map.offset)
             }
-            return module
+            return (module, stats)
         }
         if perAdapter {
             // One gain and offset from the statistics of all modules concatenated.
             let total = stacked.reduce(ModuleStats(inputs: Array(repeating: .zero, count: input.inputCount), soup: .zero)) {
-                ModuleStats(inputs: zip($0.inputs, $1.stats.inputs).map(+), soup: $0.soup + $1.stats.soup)
+                ModuleStats(inputs: zip($0.inputs, $1.1.inputs).map(+), soup: $0.soup + $1.1.soup)
             }
             let map = try rescale(total, module: "the whole adapter")
             for i in stacked.indices {
                 try cancellation.check()
-                finalize(&stacked[i], coefficients: soupCoefficients.map { $0 * map.gain }, offset: map.offset)
+                stacked[i].0.finalize(coefficients: soupCoefficients.map { $0 * map.gain }, offset: map.offset)
             }
         }
-        return stacked.map { module in
-            LowRank(uncheckedB: Tensor(uncheckedShape: [module.rows, module.width], data: module.b),
-                    a: Tensor(uncheckedShape: [module.width, module.cols], data: module.a), scale: 1)
-        }
+        return stacked.map { $0.0.lowRank() }
     }
 
     /// Gain and offset that move the soup's mean/std onto the target's.
@@ -124,52 +104,5 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
         // Non-finite statistics (inputs with NaN/inf, allowed by --allow-nonfinite) propagate.
         let gain = targetStd / soupStd
         return (gain, targetMean - gain * stats.soup.mean)
-    }
-
-    /// `B' = [B_1 .. B_n, 1]` and `A' = [s_1 A_1; ..; s_n A_n; 0]`.
-    func stack(_ deltas: [LowRank]) -> Stacked {
-        let rows = deltas[0].rows, cols = deltas[0].cols
-        let ranks = deltas.map(\.rank)
-        let width = ranks.reduce(0, +) + 1
-        var b = [Float](repeating: 0, count: rows * width)
-        var column = 0
-        b.withUnsafeMutableBufferPointer { dst in
-            for d in deltas {
-                let r = d.rank
-                d.b.data.withUnsafeBufferPointer { src in
-                    for i in 0..<rows { for j in 0..<r { dst[i * width + column + j] = src[i * r + j] } }
-                }
-                column += r
-            }
-            for i in 0..<rows { dst[i * width + width - 1] = 1 }
-        }
-        let a = [Float](unsafeUninitializedCapacity: width * cols) { dst, initialized in
-            var row = 0
-            for d in deltas {
-                let factor = Float(d.scale)
-                d.a.data.withUnsafeBufferPointer { src in
-                    for i in 0..<(d.rank * cols) { dst[row * cols + i] = factor * src[i] }
-                }
-                row += d.rank
-            }
-            for j in 0..<cols { dst[row * cols + j] = 0 }
-            initialized = width * cols
-        }
-        return Stacked(b: b, a: a, rows: rows, cols: cols, ranks: ranks)
-    }
-
-    /// Multiplies block i of `a` by `coefficients[i]` and fills the last row with `offset`.
-    func finalize(_ module: inout Stacked, coefficients: [Double], offset: Double) {
-        let cols = module.cols
-        var row = 0
-        module.a.withUnsafeMutableBufferPointer { a in
-            for (k, r) in module.ranks.enumerated() {
-                let factor = Float(coefficients[k])
-                for i in (row * cols)..<((row + r) * cols) { a[i] *= factor }
-                row += r
-            }
-            let c = Float(offset)
-            for j in 0..<cols { a[row * cols + j] = c }
-        }
     }
 }

@@ -1,0 +1,108 @@
+import Ops
+
+/// The output factors of a linear combination `sum_i c_i tau_i (+ offset 1 1^T)` of LoRA deltas,
+/// built without forming any out x in matrix.
+///
+/// `B' = [B_1 .. B_n (, 1)]` and `A' = [c_1 s_1 A_1; ..; c_n s_n A_n (; offset 1^T)]`: the result
+/// is exactly a LoRA of rank `sum r_i` (+1 with an offset). While the coefficients are not known
+/// yet, `a` holds `s_i A_i`, so `gram()` gives every input's exact moments and inner products.
+struct FactoredCombination {
+    var b: [Float]
+    var a: [Float]
+    let rows: Int
+    let cols: Int
+    let ranks: [Int]
+    let hasOffset: Bool
+
+    var width: Int { ranks.reduce(0, +) + (hasOffset ? 1 : 0) }
+
+    init(_ deltas: [LowRank], offsetColumn: Bool) {
+        rows = deltas.first?.rows ?? 0
+        cols = deltas.first?.cols ?? 0
+        ranks = deltas.map(\.rank)
+        hasOffset = offsetColumn
+        let width = ranks.reduce(0, +) + (offsetColumn ? 1 : 0)
+        let rows = self.rows, cols = self.cols
+        var b = [Float](repeating: 0, count: rows * width)
+        var column = 0
+        b.withUnsafeMutableBufferPointer { dst in
+            for d in deltas {
+                let r = d.rank
+                d.b.data.withUnsafeBufferPointer { src in
+                    for i in 0..<rows { for j in 0..<r { dst[i * width + column + j] = src[i * r + j] } }
+                }
+                column += r
+            }
+            if offsetColumn { for i in 0..<rows { dst[i * width + width - 1] = 1 } }
+        }
+        self.b = b
+        a = [Float](unsafeUninitializedCapacity: width * cols) { dst, initialized in
+            var row = 0
+            for d in deltas {
+                let factor = Float(d.scale)
+                d.a.data.withUnsafeBufferPointer { src in
+                    for i in 0..<(d.rank * cols) { dst[row * cols + i] = factor * src[i] }
+                }
+                row += d.rank
+            }
+            if offsetColumn { for j in 0..<cols { dst[row * cols + j] = 0 } }
+            initialized = width * cols
+        }
+    }
+
+    /// Moments and inner products of the inputs (valid before `finalize`).
+    func gram() -> FactorGram {
+        b.withUnsafeBufferPointer { bp in
+            a.withUnsafeBufferPointer { ap in
+                FactorGram(stackedB: bp, rows: rows, ldb: width, stackedA: ap, cols: cols, ranks: ranks,
+                           scales: Array(repeating: 1, count: ranks.count))
+            }
+        }
+    }
+
+    /// Applies the coefficients to A's blocks and writes the offset row.
+    mutating func finalize(coefficients: [Double], offset: Double = 0) {
+        let cols = self.cols, ranks = self.ranks, hasOffset = self.hasOffset
+        var row = 0
+        a.withUnsafeMutableBufferPointer { a in
+            for (k, r) in ranks.enumerated() {
+                let factor = Float(coefficients[k])
+                for i in (row * cols)..<((row + r) * cols) { a[i] *= factor }
+                row += r
+            }
+            if hasOffset {
+                let c = Float(offset)
+                for j in 0..<cols { a[row * cols + j] = c }
+            }
+        }
+    }
+
+    func lowRank() -> LowRank {
+        LowRank(uncheckedB: Tensor(uncheckedShape: [rows, width], data: b),
+                a: Tensor(uncheckedShape: [width, cols], data: a), scale: 1)
+    }
+}
+
+/// A method whose result is a linear combination `sum_i c_i tau_i` of the inputs, with
+/// coefficients that depend only on inner products and norms: it runs exactly on the factors,
+/// and its result is a LoRA of rank `sum r_i`.
+public protocol CombinationStrategy: FactoredMergeStrategy {
+    /// The coefficients for one module; `gram` gives the inputs' inner products.
+    func coefficients(_ gram: FactorGram, module: String) throws -> [Double]
+}
+
+extension CombinationStrategy {
+    public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
+        try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in
+            var combination = FactoredCombination(group.deltas, offsetColumn: false)
+            combination.finalize(coefficients: try coefficients(combination.gram(), module: group.name))
+            return combination.lowRank()
+        }
+    }
+}
+
+/// Parameter declarations shared by several strategies.
+enum CommonParameters {
+    static let weights = ParameterSpec("weights", .realPerInput(-1e6...1e6), default: .reals([1]),
+                                       doc: "weight of each input (comma list in input order)")
+}
