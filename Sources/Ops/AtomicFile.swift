@@ -132,12 +132,28 @@ public enum FilePaths {
         }
     }
 
+    /// Names in a directory (not "." and ".."), sorted.
+    public static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw SeedloraError(.io, path: path, "cannot list directory: \(MappedFile.errnoText())")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
     /// Removes a file or a directory tree (used on our own temporary directories only).
     public static func removeTree(_ path: String) {
         guard let dir = opendir(path) else { unlink(path); return }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
             if name == "." || name == ".." { continue }
             let child = path + "/" + name

@@ -53,10 +53,16 @@ public struct PeftExport {
 
     /// Writes the directory atomically: it appears complete at `path` or not at all.
     public func write(to path: String, replace: Bool) throws {
+        let directory = try AtomicDirectory(path: path, replace: replace)
+        try write(into: directory)
+        try directory.commit()
+    }
+
+    /// Writes the files into a directory the caller commits.
+    public func write(into directory: AtomicDirectory) throws {
         guard [.f32, .bf16, .f16].contains(dtype) else {
             throw SeedloraError("export dtype must be f32, bf16 or f16")
         }
-        let directory = try AtomicDirectory(path: path, replace: replace)
         let r = rank
         var items: [SafetensorsWriter.Item] = []
         for module in modules {
@@ -81,7 +87,6 @@ public struct PeftExport {
         let card = try AtomicFile(path: directory.file("README.md"))
         try card.write(modelCard)
         try card.commit()
-        try directory.commit()
     }
 
     /// The adapter_config.json of the export.

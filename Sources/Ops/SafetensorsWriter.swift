@@ -1,4 +1,97 @@
-/// Writes safetensors files atomically, streaming one tensor at a time.
+/// Writes safetensors files atomically.
+///
+/// `SafetensorsStreamWriter` takes the header (names, shapes, dtypes) up front and then the
+/// tensors one at a time, so a file of many GB (a dense delta, a merged checkpoint shard) is never
+/// held in memory. `SafetensorsWriter.write` is the convenience for tensors already in memory.
+public final class SafetensorsStreamWriter {
+    public struct Entry: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let dtype: DType
+        public init(name: String, shape: [Int], dtype: DType) {
+            self.name = name
+            self.shape = shape
+            self.dtype = dtype
+        }
+        var byteCount: Int { shape.reduce(1, *) * dtype.size }
+    }
+
+    public let path: String
+    private let entries: [Entry]
+    private let file: AtomicFile
+    private var next = 0
+    private var buffer: [UInt8] = []
+
+    /// Writes the header for `entries` (in the order given: the order tensors must follow).
+    /// The header is padded with spaces to a multiple of 8 so every tensor starts aligned.
+    public init(path: String, entries: [Entry], metadata: [(String, String)] = [("format", "pt")]) throws {
+        self.path = path
+        self.entries = entries
+        var header: [(String, JSON)] = []
+        if !metadata.isEmpty {
+            header.append(("__metadata__", .object(metadata.map { ($0.0, JSON.string($0.1)) })))
+        }
+        var offset = 0
+        var seen = Set<String>()
+        for entry in entries {
+            guard seen.insert(entry.name).inserted else {
+                throw SeedloraError(path: path, "two tensors named '\(entry.name)'")
+            }
+            header.append((entry.name, .object([
+                ("dtype", .string(entry.dtype.rawValue)),
+                ("shape", .array(entry.shape.map { .number(Double($0)) })),
+                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + entry.byteCount))])),
+            ])))
+            offset += entry.byteCount
+        }
+        var headerBytes = Array(JSON.object(header).serialized().utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+        file = try AtomicFile(path: path)
+        try file.write(withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { Array($0) })
+        try file.write(headerBytes)
+    }
+
+    /// Appends the next tensor (Float32 values, converted to the entry's dtype).
+    public func append(_ tensor: Tensor) throws {
+        let entry = try expectNext(count: tensor.count)
+        if entry.dtype == .f32 {
+            try tensor.data.withUnsafeBytes { try file.write($0) }
+        } else {
+            buffer.removeAll(keepingCapacity: true)
+            try tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: entry.dtype, into: &buffer) }
+            try file.write(buffer)
+        }
+    }
+
+    /// Appends the next tensor's stored bytes unchanged (copying a tensor between files).
+    public func appendRaw(_ bytes: UnsafeRawBufferPointer) throws {
+        guard next < entries.count else { throw SeedloraError(path: path, "more tensors than declared") }
+        guard bytes.count == entries[next].byteCount else {
+            throw SeedloraError(path: path, "tensor '\(entries[next].name)': \(bytes.count) bytes given, \(entries[next].byteCount) declared")
+        }
+        next += 1
+        try file.write(bytes)
+    }
+
+    private func expectNext(count: Int) throws -> Entry {
+        guard next < entries.count else { throw SeedloraError(path: path, "more tensors than declared") }
+        let entry = entries[next]
+        guard count == entry.shape.reduce(1, *) else {
+            throw SeedloraError(path: path, "tensor '\(entry.name)': \(count) values given for shape \(entry.shape)")
+        }
+        next += 1
+        return entry
+    }
+
+    /// Moves the complete file into place; refuses if a declared tensor is missing.
+    public func commit() throws {
+        guard next == entries.count else {
+            throw SeedloraError(path: path, "internal: \(entries.count - next) declared tensors were not written")
+        }
+        try file.commit()
+    }
+}
+
 public enum SafetensorsWriter {
     /// One tensor to write: its name, the Float32 values, and the dtype to store them as.
     public struct Item {
@@ -12,46 +105,13 @@ public enum SafetensorsWriter {
         }
     }
 
-    /// Writes `items` (sorted by name, for reproducible files) with `metadata` to `path`.
-    /// The header is padded with spaces to a multiple of 8 so every tensor starts aligned.
+    /// Writes `items` sorted by name (reproducible files) with `metadata` to `path`.
     public static func write(_ items: [Item], metadata: [(String, String)] = [("format", "pt")], to path: String) throws {
         let sorted = items.sorted { $0.name < $1.name }
-        var header: [(String, JSON)] = []
-        if !metadata.isEmpty {
-            header.append(("__metadata__", .object(metadata.map { ($0.0, JSON.string($0.1)) })))
-        }
-        var offset = 0
-        var seen = Set<String>()
-        for item in sorted {
-            guard seen.insert(item.name).inserted else {
-                throw SeedloraError(path: path, "two tensors named '\(item.name)'")
-            }
-            let bytes = item.tensor.count * item.dtype.size
-            header.append((item.name, .object([
-                ("dtype", .string(item.dtype.rawValue)),
-                ("shape", .array(item.tensor.shape.map { .number(Double($0)) })),
-                ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + bytes))])),
-            ])))
-            offset += bytes
-        }
-        var headerBytes = Array(JSON.object(header).serialized().utf8)
-        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
-
-        let file = try AtomicFile(path: path)
-        var prefix = [UInt8](repeating: 0, count: 8)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { prefix = Array($0) }
-        try file.write(prefix)
-        try file.write(headerBytes)
-        var buffer: [UInt8] = []
-        for item in sorted {
-            if item.dtype == .f32 {
-                try item.tensor.data.withUnsafeBytes { try file.write($0) }
-            } else {
-                buffer.removeAll(keepingCapacity: true)
-                try item.tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: item.dtype, into: &buffer) }
-                try file.write(buffer)
-            }
-        }
-        try file.commit()
+        let writer = try SafetensorsStreamWriter(
+            path: path, entries: sorted.map { .init(name: $0.name, shape: $0.tensor.shape, dtype: $0.dtype) },
+            metadata: metadata)
+        for item in sorted { try writer.append(item.tensor) }
+        try writer.commit()
     }
 }

@@ -44,6 +44,20 @@ enum Terminal {
         }.joined(separator: "\n")
     }
 
+    /// A progress callback that redraws "k/n label" on stderr when stderr is a terminal
+    /// (nothing otherwise, so logs and pipes stay clean).
+    static func progressReporter(label: String) -> (@Sendable (Int, Int) -> Void)? {
+        guard isatty(2) != 0 else { return nil }
+        return { done, total in
+            FileHandle.standardError.write(Data("\r  \(done)/\(total) \(label)".utf8))
+        }
+    }
+
+    /// Clears a progress line, if one was drawn.
+    static func endProgress() {
+        if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
     /// Seconds since an arbitrary start, for timing summaries.
     static func now() -> Double {
         var t = timespec()
@@ -60,18 +74,3 @@ extension String {
     }
 }
 
-/// Wall-clock time of each phase of a command, for the summary line.
-struct PhaseTimer {
-    private var last = Terminal.now()
-    private(set) var phases: [(String, Double)] = []
-
-    mutating func mark(_ name: String) {
-        let now = Terminal.now()
-        phases.append((name, now - last))
-        last = now
-    }
-
-    var summary: String {
-        phases.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")
-    }
-}

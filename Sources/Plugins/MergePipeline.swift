@@ -1,0 +1,219 @@
+import Dispatch
+import Ops
+
+/// What `seedlora merge` (and later the `merge(...)` builtin) asks for.
+public struct MergeRequest: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        /// A PEFT LoRA adapter directory (exact for factored methods, `rank` for the best rank-K).
+        case peft
+        /// A directory with `delta.safetensors`: the dense merged delta of every module.
+        case delta
+        /// A merged full checkpoint: base weights + delta, sharded and typed like the base.
+        case model
+    }
+
+    public var method = "seedlora"
+    public var parameters: [(String, String)] = []
+    public var inputs: [String] = []
+    public var output = ""
+    public var format = Format.peft
+    public var rank: Int?
+    public var maxRank: Int?
+    /// Stored dtype: f32 by default for peft/delta; the base's dtype for model.
+    public var dtype: DType?
+    public var base: String?
+    public var seed: UInt64 = 0
+    public var allowNonFinite = false
+    public var replace = false
+
+    public init() {}
+}
+
+/// What a merge did, for the summary.
+public struct MergeReport: Sendable {
+    public let info: StrategyInfo
+    public let parameters: ResolvedParameters
+    public let inputCount: Int
+    public let moduleCount: Int
+    public let format: MergeRequest.Format
+    /// The rank of a PEFT export.
+    public let exportedRank: Int?
+    public let exportedDType: DType?
+    /// Energy kept per module by a rank-K export.
+    public let energy: RankReduction.Report?
+    public let phases: [(String, Double)]
+    public let files: [String]
+}
+
+/// Runs a merge request end to end: validate, load, merge, write atomically.
+public enum MergePipeline {
+    public static func run(_ request: MergeRequest, cancellation: Cancellation = Cancellation(),
+                           progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> MergeReport {
+        var clock = PhaseClock()
+        let entry = try StrategyRegistry.entry(named: request.method)
+        try check(request, entry: entry)
+        let (strategy, resolved) = try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed)
+        let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite))
+        clock.mark("load")
+        let directory = try AtomicDirectory(path: request.output, replace: request.replace)
+        var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
+        var files: [String] = []
+        let card = modelCard(request, info: entry.info, resolved: resolved)
+
+        switch request.format {
+        case .peft:
+            var modules: [PeftExport.Module]
+            switch strategy {
+            case .factored(let factored):
+                modules = try MergeEngine.run(factored, on: input, cancellation: cancellation)
+                clock.mark("merge")
+                if let k = request.rank {
+                    (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
+                    clock.mark("rank-\(k) SVD")
+                }
+            case .dense(let dense):
+                let k = request.rank ?? 0
+                var results: [(PeftExport.Module, Double)] = []
+                let seed = request.seed
+                try DenseMergeEngine.stream(dense, input: input, cancellation: cancellation, progress: progress,
+                    transform: { group, merged in
+                        let index = input.modules.firstIndex { $0.name == group.name } ?? 0
+                        let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
+                        return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
+                    },
+                    consume: { _, result in results.append(result) })
+                modules = results.map(\.0)
+                energy = RankReduction.Report(energies: results.map(\.1))
+                clock.mark("merge + rank-\(k) SVD")
+            }
+            var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
+                                    template: input.adapters.first?.config, modelCard: card)
+            if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
+            if let maxRank = request.maxRank, export.rank > maxRank {
+                throw SeedloraError(path: request.output,
+                    "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
+            }
+            try export.write(into: directory)
+            exportedRank = export.rank
+            dtype = export.dtype
+            files = ["adapter_model.safetensors", "adapter_config.json", "README.md"]
+
+        case .delta:
+            let type = request.dtype ?? .f32
+            let writer = try SafetensorsStreamWriter(
+                path: directory.file("delta.safetensors"),
+                entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
+            try streamDense(strategy, input: input, cancellation: cancellation, progress: progress) { _, tensor in
+                try writer.append(tensor)
+            }
+            try writer.commit()
+            try writeText(card, to: directory.file("README.md"))
+            clock.mark("merge + write")
+            dtype = type
+            files = ["delta.safetensors", "README.md"]
+
+        case .model:
+            guard let basePath = request.base else { throw SeedloraError(.usage, "--format model needs --base MODEL_DIR") }
+            let checkpoint = try Checkpoint(directory: basePath)
+            let byWeight = Dictionary(uniqueKeysWithValues: input.modules.enumerated().map { ($1.name + ".weight", $0) })
+            var factored: [PeftExport.Module]?
+            if case .factored(let f) = strategy { factored = try MergeEngine.run(f, on: input, cancellation: cancellation) }
+            let changed = try checkpoint.writeMerged(into: directory, dtype: request.dtype) { name, shape in
+                guard let index = byWeight[name] else { return nil }
+                try cancellation.check()
+                let group = input.modules[index]
+                guard shape == group.shape else {
+                    throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
+                }
+                if let factored { return factored[index].delta.denseFloat() }
+                if case .dense(let d) = strategy {
+                    return try d.merge(DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() }))
+                }
+                return nil
+            }
+            let missing = Set(byWeight.keys).subtracting(changed)
+            if let name = missing.sorted().first {
+                throw SeedloraError(path: basePath, "the base model has no tensor \(name), which the adapters adapt (\(missing.count) missing); is this the adapters' base model?")
+            }
+            clock.mark("merge + write")
+            dtype = request.dtype
+            files = checkpoint.shards
+        }
+        try directory.commit()
+        clock.mark("commit")
+        return MergeReport(info: entry.info, parameters: resolved, inputCount: input.inputCount,
+                           moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
+                           exportedDType: dtype, energy: energy, phases: clock.phases, files: files)
+    }
+
+    /// Refuses impossible requests before any file is read.
+    static func check(_ request: MergeRequest, entry: StrategyEntry) throws {
+        guard !request.inputs.isEmpty else { throw SeedloraError(.usage, "no input adapters given") }
+        if FilePaths.exists(request.output) && !request.replace {
+            throw SeedloraError(path: request.output, "output already exists; choose another --out or pass --force to replace it")
+        }
+        if request.rank != nil && request.format != .peft {
+            throw SeedloraError(.usage, "--rank applies to --format peft (a rank-K adapter); --format \(request.format.rawValue) writes dense tensors")
+        }
+        if request.base != nil && request.format != .model {
+            throw SeedloraError(.usage, "--base is the model to merge into: use it with --format model")
+        }
+        if request.format == .model && request.base == nil {
+            throw SeedloraError(.usage, "--format model needs --base MODEL_DIR (the base checkpoint the adapters were trained on)")
+        }
+        if entry.form == .dense && request.format == .peft && request.rank == nil {
+            throw SeedloraError(.usage, "\(entry.info.name) computes a full-rank delta; say how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
+        }
+    }
+
+    /// Calls `body` with each module's dense merged delta, in module order, streaming.
+    static func streamDense(_ strategy: ConfiguredStrategy, input: MergeInput, cancellation: Cancellation,
+                            progress: (@Sendable (Int, Int) -> Void)?,
+                            _ body: (Int, Tensor) throws -> Void) throws {
+        switch strategy {
+        case .factored(let factored):
+            let merged = try MergeEngine.run(factored, on: input, cancellation: cancellation)
+            for (i, module) in merged.enumerated() {
+                try cancellation.check()
+                try body(i, module.delta.denseFloat())
+                progress?(i + 1, merged.count)
+            }
+        case .dense(let dense):
+            try DenseMergeEngine.stream(dense, input: input, cancellation: cancellation, progress: progress,
+                                        transform: { _, merged in merged }, consume: body)
+        }
+    }
+
+    static func writeText(_ text: String, to path: String) throws {
+        let file = try AtomicFile(path: path)
+        try file.write(text)
+        try file.commit()
+    }
+
+    static func modelCard(_ request: MergeRequest, info: StrategyInfo, resolved: ResolvedParameters) -> String {
+        let params = info.parameters.map { "- `\($0.name)`: \(resolved.values[$0.name].map(String.init(describing:)) ?? "")" }
+        var lines = [
+            "# Merged LoRA deltas", "",
+            "Written by seedlora \(SeedloraVersion.string) with `seedlora merge --method \(info.name) --format \(request.format.rawValue)`.", "",
+            "- method: \(info.name): \(info.summary)",
+            "- form: \(request.rank.map { "best rank-\($0) approximation" } ?? info.form)",
+        ]
+        if info.parameters.contains(where: { $0.name == "seed" }) || request.seed != 0 { lines.append("- seed: \(request.seed)") }
+        lines.append("- inputs, in order:")
+        lines += request.inputs.map { "  - `\($0)`" }
+        lines += ["", "Parameters:"] + (params.isEmpty ? ["- none"] : params) + [""]
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Wall-clock phases of a merge.
+struct PhaseClock {
+    private var last = DispatchTime.now().uptimeNanoseconds
+    private(set) var phases: [(String, Double)] = []
+
+    mutating func mark(_ name: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        phases.append((name, Double(now - last) * 1e-9))
+        last = now
+    }
+}
