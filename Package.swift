@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // mergekit-style YAML recipes.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C bridges: module maps and static-inline shims only (see docs/native-libs in the guide).
@@ -24,7 +26,7 @@ let package = Package(
         // Value types and math: tensors, dtypes, safetensors, PEFT adapters, low-rank algebra.
         .target(name: "Ops", dependencies: ["CBLAS", "CHDF5"], path: "Sources/Ops"),
         // Merge strategies, their declared parameters, and the merge engine.
-        .target(name: "Plugins", dependencies: ["Ops"], path: "Sources/Plugins"),
+        .target(name: "Plugins", dependencies: ["Ops", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
         // The Seed language session (grows with the language issue).
         .target(name: "Kernel", dependencies: ["Plugins", "Ops"], path: "Sources/Kernel"),
         // The `seedlora` executable: subcommands and the line editor.

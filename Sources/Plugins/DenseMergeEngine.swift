@@ -15,6 +15,18 @@ public enum DenseMergeEngine {
                                  progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
                                  transform: @Sendable (_ module: ModuleGroup, _ merged: Tensor) throws -> R,
                                  consume: (_ index: Int, _ result: R) throws -> Void) throws {
+        try stream({ _ in strategy }, input: input, cancellation: cancellation, workers: workers, progress: progress,
+                   transform: transform, consume: consume)
+    }
+
+    /// The same with a strategy per module (parameters that vary per module, from a recipe).
+    public static func stream<R>(_ strategyFor: @Sendable (_ moduleIndex: Int) -> any DenseMergeStrategy,
+                                 input: MergeInput,
+                                 cancellation: Cancellation = Cancellation(),
+                                 workers: Int = DenseMergeEngine.defaultWorkers,
+                                 progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                                 transform: @Sendable (_ module: ModuleGroup, _ merged: Tensor) throws -> R,
+                                 consume: (_ index: Int, _ result: R) throws -> Void) throws {
         let modules = input.modules
         let window = max(1, workers)
         var start = 0
@@ -24,6 +36,7 @@ public enum DenseMergeEngine {
             let results = try ConcurrentMap.run(indices, cancellation: cancellation) { index -> R in
                 let group = modules[index]
                 let dense = DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() })
+                let strategy = strategyFor(index)
                 let merged = try strategy.merge(dense)
                 guard merged.shape == dense.shape else {
                     throw SeedloraError("internal: \(type(of: strategy).info.name) returned shape \(merged.shape) for \(group.name) \(dense.shape)")

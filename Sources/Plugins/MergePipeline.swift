@@ -25,6 +25,8 @@ public struct MergeRequest: Sendable {
     public var seed: UInt64 = 0
     public var allowNonFinite = false
     public var replace = false
+    /// Per-module parameters from a recipe; when set, `parameters` are its overrides.
+    public var plan: ParameterPlan?
 
     public init() {}
 }
@@ -33,6 +35,8 @@ public struct MergeRequest: Sendable {
 public struct MergeReport: Sendable {
     public let info: StrategyInfo
     public let parameters: ResolvedParameters
+    /// How many different parameter sets were used (more than 1 with recipe gradients/filters).
+    public let parameterSets: Int
     public let inputCount: Int
     public let moduleCount: Int
     public let format: MergeRequest.Format
@@ -52,9 +56,15 @@ public enum MergePipeline {
         var clock = PhaseClock()
         let entry = try StrategyRegistry.entry(named: request.method)
         try check(request, entry: entry)
-        let (strategy, resolved) = try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed)
+        // Without a recipe the parameters are checked before any file is read.
+        let early = request.plan == nil
+            ? try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) : nil
         let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite))
         clock.mark("load")
+        let groups = try configure(request, entry: entry, input: input, early: early)
+        guard let first = groups.first else { throw SeedloraError("internal: no strategy was configured") }
+        let resolved = first.resolved
+        let strategy = first.strategy
         let directory = try AtomicDirectory(path: request.output, replace: request.replace)
         var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
         var files: [String] = []
@@ -64,18 +74,19 @@ public enum MergePipeline {
         case .peft:
             var modules: [PeftExport.Module]
             switch strategy {
-            case .factored(let factored):
-                modules = try MergeEngine.run(factored, on: input, cancellation: cancellation)
+            case .factored:
+                modules = try runFactored(groups, input: input, cancellation: cancellation)
                 clock.mark("merge")
                 if let k = request.rank {
                     (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
                     clock.mark("rank-\(k) SVD")
                 }
-            case .dense(let dense):
+            case .dense:
                 let k = request.rank ?? 0
                 var results: [(PeftExport.Module, Double)] = []
                 let seed = request.seed
-                try DenseMergeEngine.stream(dense, input: input, cancellation: cancellation, progress: progress,
+                let perModule = denseStrategies(groups, count: input.modules.count)
+                try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                     transform: { group, merged in
                         let index = input.modules.firstIndex { $0.name == group.name } ?? 0
                         let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
@@ -94,6 +105,7 @@ public enum MergePipeline {
                     "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
             }
             try export.write(into: directory)
+            clock.mark("write")
             exportedRank = export.rank
             dtype = export.dtype
             files = ["adapter_model.safetensors", "adapter_config.json", "README.md"]
@@ -103,7 +115,7 @@ public enum MergePipeline {
             let writer = try SafetensorsStreamWriter(
                 path: directory.file("delta.safetensors"),
                 entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
-            try streamDense(strategy, input: input, cancellation: cancellation, progress: progress) { _, tensor in
+            try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
                 try writer.append(tensor)
             }
             try writer.commit()
@@ -117,7 +129,8 @@ public enum MergePipeline {
             let checkpoint = try Checkpoint(directory: basePath)
             let byWeight = Dictionary(uniqueKeysWithValues: input.modules.enumerated().map { ($1.name + ".weight", $0) })
             var factored: [PeftExport.Module]?
-            if case .factored(let f) = strategy { factored = try MergeEngine.run(f, on: input, cancellation: cancellation) }
+            if case .factored = strategy { factored = try runFactored(groups, input: input, cancellation: cancellation) }
+            let perModule = factored == nil ? denseStrategies(groups, count: input.modules.count) : []
             let changed = try checkpoint.writeMerged(into: directory, dtype: request.dtype) { name, shape in
                 guard let index = byWeight[name] else { return nil }
                 try cancellation.check()
@@ -126,10 +139,7 @@ public enum MergePipeline {
                     throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
                 }
                 if let factored { return factored[index].delta.denseFloat() }
-                if case .dense(let d) = strategy {
-                    return try d.merge(DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() }))
-                }
-                return nil
+                return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() }))
             }
             let missing = Set(byWeight.keys).subtracting(changed)
             if let name = missing.sorted().first {
@@ -141,7 +151,7 @@ public enum MergePipeline {
         }
         try directory.commit()
         clock.mark("commit")
-        return MergeReport(info: entry.info, parameters: resolved, inputCount: input.inputCount,
+        return MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
                            exportedDType: dtype, energy: energy, phases: clock.phases, files: files)
     }
@@ -166,20 +176,77 @@ public enum MergePipeline {
         }
     }
 
+    /// A strategy and the modules it merges (all of them, unless a recipe varies parameters).
+    struct Group {
+        let strategy: ConfiguredStrategy
+        let resolved: ResolvedParameters
+        let indices: [Int]
+    }
+
+    /// One strategy per distinct parameter set.
+    static func configure(_ request: MergeRequest, entry: StrategyEntry, input: MergeInput,
+                          early: (ConfiguredStrategy, ResolvedParameters)?) throws -> [Group] {
+        let all = Array(input.modules.indices)
+        if let (strategy, resolved) = early { return [Group(strategy: strategy, resolved: resolved, indices: all)] }
+        guard let plan = request.plan else { return [] }
+        let depths = ParameterPlan.depths(input.modules.map(\.name))
+        var order: [String] = []
+        var byKey: [String: (raw: [(String, String)], indices: [Int])] = [:]
+        for (i, module) in input.modules.enumerated() {
+            let raw = try plan.raw(module: module.name, depth: depths[i], specs: entry.info.parameters)
+            let key = raw.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{1F}")
+            if byKey[key] == nil { order.append(key); byKey[key] = (raw, []) }
+            byKey[key]?.indices.append(i)
+        }
+        let groups = try order.compactMap { key -> Group? in
+            guard let (raw, indices) = byKey[key] else { return nil }
+            let (strategy, resolved) = try entry.instantiate(raw, inputCount: input.inputCount, seed: request.seed)
+            return Group(strategy: strategy, resolved: resolved, indices: indices)
+        }
+        if groups.count > 1, groups.contains(where: { $0.resolved.choice("stats") == "adapter" }) {
+            throw SeedloraError(.usage, "stats=adapter takes statistics over all modules, so its parameters cannot vary per module")
+        }
+        return groups
+    }
+
+    /// Runs factored groups and returns the modules in input order.
+    static func runFactored(_ groups: [Group], input: MergeInput, cancellation: Cancellation) throws -> [PeftExport.Module] {
+        var modules = [PeftExport.Module?](repeating: nil, count: input.modules.count)
+        for group in groups {
+            guard case .factored(let strategy) = group.strategy else { continue }
+            let merged = try MergeEngine.run(strategy, on: input.subset(group.indices), cancellation: cancellation)
+            for (i, module) in zip(group.indices, merged) { modules[i] = module }
+        }
+        return try modules.map { module in
+            guard let module else { throw SeedloraError("internal: a module was not merged") }
+            return module
+        }
+    }
+
+    /// The dense strategy of every module.
+    static func denseStrategies(_ groups: [Group], count: Int) -> [any DenseMergeStrategy] {
+        var table = [(any DenseMergeStrategy)?](repeating: nil, count: count)
+        for group in groups {
+            guard case .dense(let strategy) = group.strategy else { continue }
+            for i in group.indices { table[i] = strategy }
+        }
+        return table.compactMap { $0 }
+    }
+
     /// Calls `body` with each module's dense merged delta, in module order, streaming.
-    static func streamDense(_ strategy: ConfiguredStrategy, input: MergeInput, cancellation: Cancellation,
+    static func streamDense(_ groups: [Group], input: MergeInput, cancellation: Cancellation,
                             progress: (@Sendable (Int, Int) -> Void)?,
                             _ body: (Int, Tensor) throws -> Void) throws {
-        switch strategy {
-        case .factored(let factored):
-            let merged = try MergeEngine.run(factored, on: input, cancellation: cancellation)
+        if case .factored? = groups.first?.strategy {
+            let merged = try runFactored(groups, input: input, cancellation: cancellation)
             for (i, module) in merged.enumerated() {
                 try cancellation.check()
                 try body(i, module.delta.denseFloat())
                 progress?(i + 1, merged.count)
             }
-        case .dense(let dense):
-            try DenseMergeEngine.stream(dense, input: input, cancellation: cancellation, progress: progress,
+        } else {
+            let perModule = denseStrategies(groups, count: input.modules.count)
+            try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                                         transform: { _, merged in merged }, consume: body)
         }
     }

@@ -33,6 +33,11 @@ public struct MergeInput: Sendable {
     /// Modules sorted by name.
     public let modules: [ModuleGroup]
     public var inputCount: Int { adapters.count }
+
+    /// The same inputs restricted to some modules (in the order given).
+    public func subset(_ indices: [Int]) -> MergeInput {
+        MergeInput(adapters: adapters, modules: indices.map { modules[$0] })
+    }
 }
 
 /// A merge method whose result is computed exactly on the factors and is itself low-rank.

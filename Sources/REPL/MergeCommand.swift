@@ -23,11 +23,14 @@ struct MergeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Merge method (see `seedlora strategies`).")
-    var method: String = "seedlora"
+    @Option(name: .long, help: "Merge method (default seedlora; see `seedlora strategies`).")
+    var method: String?
 
     @Argument(help: "PEFT adapter directories to merge, in order.")
-    var adapters: [String]
+    var adapters: [String] = []
+
+    @Option(name: .long, help: "A mergekit YAML recipe (merge_method, models, parameters, base_model, dtype).")
+    var config: String?
 
     @Option(name: .long, help: "Output directory (created; must not exist unless --force).")
     var out: String
@@ -76,23 +79,38 @@ struct MergeCommand: ParsableCommand {
         for param in params where !param.contains("=") {
             throw ValidationError("--param takes name=value, got '\(param)'")
         }
+        if config == nil && adapters.isEmpty {
+            throw ValidationError("give the adapter directories to merge (or --config recipe.yml)")
+        }
+        if config != nil && !adapters.isEmpty {
+            throw ValidationError("--config lists the adapters itself; do not also give them on the command line")
+        }
     }
 
     func run() throws {
         let start = Terminal.now()
         var request = MergeRequest()
-        request.method = method
+        request.method = method ?? "seedlora"
         request.parameters = params.map { param in
             let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
         }
         request.inputs = adapters
+        var recipeBase: String?
+        if let config {
+            let recipe = try Recipe(path: config)
+            request.method = method ?? recipe.method
+            request.inputs = recipe.models.map(\.adapter)
+            request.plan = ParameterPlan(recipe: recipe, overrides: request.parameters)
+            recipeBase = recipe.baseModel
+            if dtype == nil { request.dtype = recipe.dtype }
+        }
         request.output = out
         request.format = MergeRequest.Format(rawValue: format) ?? .peft
         request.rank = rank
         request.maxRank = maxRank
-        request.dtype = dtype.flatMap { DType(userName: $0) }
-        request.base = base
+        if let dtype { request.dtype = DType(userName: dtype) }
+        request.base = base ?? (request.format == .model ? recipeBase : nil)
         request.seed = seed
         request.allowNonFinite = allowNonfinite
         request.replace = force
@@ -104,7 +122,9 @@ struct MergeCommand: ParsableCommand {
 
     private func summarize(_ report: MergeReport, seconds: Double) {
         let info = report.info
-        let settings = info.parameters.map { "\($0.name)=\(report.parameters.values[$0.name].map(String.init(describing:)) ?? "")" }
+        let settings = report.parameterSets > 1
+            ? ["parameters vary per module: \(report.parameterSets) sets from the recipe"]
+            : info.parameters.map { "\($0.name)=\(report.parameters.values[$0.name].map(String.init(describing:)) ?? "")" }
         var lines = ["seedlora: merged \(report.inputCount) adapters with \(info.name)"
             + (settings.isEmpty ? "" : " (\(settings.joined(separator: ", ")))")]
         switch report.format {

@@ -1,0 +1,196 @@
+import Foundation
+import Ops
+import Yams
+
+/// A mergekit YAML merge configuration, read into a seedlora merge.
+///
+/// Supported keys: `merge_method`, `models` (each `model:` a PEFT adapter directory, or
+/// `base+adapter` as mergekit writes LoRA inputs, with optional per-model `parameters`),
+/// `parameters` (global), `base_model`, `dtype` / `out_dtype`. Parameter values may be scalars,
+/// gradients (lists of numbers interpolated over the layers) or lists of `{filter, value}`
+/// conditions, evaluated per module exactly as mergekit's `evaluate_setting` does. Keys mergekit
+/// has but seedlora does not (slices, modules, tokenizer settings) are refused by name.
+public struct Recipe: Sendable {
+    public indirect enum Setting: Sendable, Equatable {
+        case number(Double)
+        case word(String)
+        case numbers([Double])
+        case words([String])
+        case conditions([Condition])
+    }
+
+    public struct Condition: Sendable, Equatable {
+        public let filter: String?
+        public let value: Setting
+        public init(filter: String?, value: Setting) {
+            self.filter = filter
+            self.value = value
+        }
+    }
+
+    public struct Model: Sendable {
+        public let adapter: String
+        public let base: String?
+        public let parameters: [(String, Setting)]
+    }
+
+    public let path: String
+    public let method: String
+    public let models: [Model]
+    public let parameters: [(String, Setting)]
+    public let baseModel: String?
+    public let dtype: DType?
+
+    static let supportedKeys = ["merge_method", "models", "parameters", "base_model", "dtype", "out_dtype"]
+    /// mergekit parameters that only change how mergekit computes, not the result.
+    static let ignoredParameters: Set<String> = ["int8_mask"]
+
+    public init(path: String) throws {
+        self.path = path
+        guard FilePaths.exists(path) else { throw SeedloraError(path: path, "recipe file does not exist") }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw SeedloraError(.io, path: path, "cannot read recipe: \(error.localizedDescription)")
+        }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw SeedloraError(path: path, "not valid YAML: \(error)")
+        }
+        guard let root = node?.mapping else {
+            throw SeedloraError(path: path, "a recipe is a YAML mapping with merge_method and models")
+        }
+        var method: String?, models: [Model] = [], parameters: [(String, Setting)] = []
+        var baseModel: String?, dtype: DType?
+        let directory = FilePaths.split(path).dir
+        for (keyNode, value) in root {
+            guard let key = keyNode.string else { throw SeedloraError(path: path, "recipe keys must be strings") }
+            switch key {
+            case "merge_method":
+                guard let name = value.string else { throw SeedloraError(path: path, "merge_method must be a method name") }
+                method = name
+            case "models":
+                guard let list = value.sequence else { throw SeedloraError(path: path, "models must be a list of {model: ..., parameters: ...}") }
+                models = try list.enumerated().map { try Recipe.model($1, index: $0, path: path, directory: directory) }
+            case "parameters":
+                parameters = try Recipe.parameters(value, path: path, context: "parameters")
+            case "base_model":
+                guard let name = value.string else { throw SeedloraError(path: path, "base_model must be a path") }
+                baseModel = Recipe.resolve(name, directory: directory)
+            case "dtype", "out_dtype":
+                guard let name = value.string, let type = DType(userName: name) else {
+                    throw SeedloraError(path: path, "\(key) must be float32, float16 or bfloat16")
+                }
+                dtype = type
+            default:
+                throw SeedloraError(path: path, "key '\(key)' is not supported (seedlora merges LoRA adapters module by module; supported keys: \(Recipe.supportedKeys.joined(separator: ", ")))")
+            }
+        }
+        guard let method else { throw SeedloraError(path: path, "missing merge_method") }
+        // mergekit lists the base model among the models for some methods; it is not an input here.
+        models.removeAll { model in baseModel != nil && (model.adapter == baseModel) }
+        guard !models.isEmpty else { throw SeedloraError(path: path, "models lists no adapters") }
+        let bases = Set(models.compactMap(\.base))
+        if bases.count > 1 {
+            throw SeedloraError(path: path, "models name different base models (\(bases.sorted().joined(separator: ", "))); merged adapters must share one")
+        }
+        self.method = method
+        self.models = models
+        self.parameters = parameters
+        self.baseModel = baseModel ?? bases.first
+        self.dtype = dtype
+    }
+
+    /// A relative path is taken from the working directory, as mergekit does, or else from the
+    /// recipe's directory when it exists there.
+    static func resolve(_ name: String, directory: String) -> String {
+        if name.hasPrefix("/") || FilePaths.exists(name) { return name }
+        let beside = directory + "/" + name
+        return FilePaths.exists(beside) ? beside : name
+    }
+
+    static func model(_ node: Node, index: Int, path: String, directory: String) throws -> Model {
+        let reference: String?
+        var params: [(String, Setting)] = []
+        if let text = node.string {
+            reference = text
+        } else if let mapping = node.mapping {
+            reference = mapping["model"]?.string
+            for (k, _) in mapping where !["model", "parameters"].contains(k.string ?? "") {
+                throw SeedloraError(path: path, "models[\(index)]: key '\(k.string ?? "?")' is not supported (use model and parameters)")
+            }
+            if let p = mapping["parameters"] { params = try parameters(p, path: path, context: "models[\(index)].parameters") }
+        } else {
+            reference = nil
+        }
+        guard let reference else { throw SeedloraError(path: path, "models[\(index)] needs model: PATH (a PEFT adapter, or base+adapter)") }
+        let parts = reference.split(separator: "+", maxSplits: 1).map(String.init)
+        let adapter = resolve(parts.count == 2 ? parts[1] : parts[0], directory: directory)
+        let base = parts.count == 2 ? resolve(parts[0], directory: directory) : nil
+        return Model(adapter: adapter, base: base, parameters: params)
+    }
+
+    static func parameters(_ node: Node, path: String, context: String) throws -> [(String, Setting)] {
+        guard let mapping = node.mapping else { throw SeedloraError(path: path, "\(context) must be a mapping of names to values") }
+        return try mapping.compactMap { key, value in
+            guard let name = key.string else { throw SeedloraError(path: path, "\(context): parameter names must be strings") }
+            if ignoredParameters.contains(name) { return nil }
+            return (name, try setting(value, path: path, context: "\(context).\(name)"))
+        }
+    }
+
+    static func setting(_ node: Node, path: String, context: String) throws -> Setting {
+        if let scalar = node.scalar {
+            if let number = Double(scalar.string), scalar.style == .plain { return .number(number) }
+            return .word(scalar.string)
+        }
+        if let list = node.sequence {
+            if list.allSatisfy({ $0.scalar.flatMap { Double($0.string) } != nil }) {
+                return .numbers(list.compactMap { $0.scalar.flatMap { Double($0.string) } })
+            }
+            if list.allSatisfy({ $0.scalar != nil }) { return .words(list.compactMap { $0.scalar?.string }) }
+            return .conditions(try list.map { item in
+                guard let m = item.mapping, let value = m["value"] else {
+                    throw SeedloraError(path: path, "\(context): a condition is {filter: TEXT, value: VALUE}")
+                }
+                return Condition(filter: m["filter"]?.string, value: try setting(value, path: path, context: context))
+            })
+        }
+        if let m = node.mapping, let value = m["value"] {
+            return .conditions([Condition(filter: m["filter"]?.string, value: try setting(value, path: path, context: context))])
+        }
+        throw SeedloraError(path: path, "\(context): expected a number, a word, a list of numbers (a gradient) or {filter, value} conditions")
+    }
+}
+
+extension Recipe.Setting {
+    /// The value for tensor `name` at depth `t` in [0, 1] (layer / (layers - 1)), following
+    /// mergekit: gradients interpolate linearly between their anchors; word lists pick by position;
+    /// conditions take the first whose filter is absent, "*", or a substring of the name.
+    public func evaluate(tensor name: String, t: Double) -> Recipe.Setting? {
+        switch self {
+        case .number, .word: return self
+        case let .numbers(values):
+            guard !values.isEmpty else { return nil }
+            let scaled = t * Double(values.count - 1)
+            let i0 = Int(scaled), i1 = min(values.count - 1, i0 + 1)
+            let frac = scaled - Double(i0)
+            return .number((1 - frac) * values[i0] + frac * values[i1])
+        case let .words(words):
+            guard !words.isEmpty else { return nil }
+            return .word(words[min(words.count - 1, Int(t * Double(words.count - 1)))])
+        case let .conditions(conditions):
+            for c in conditions where c.filter == nil || c.filter == "*" || name.contains(c.filter ?? "") {
+                return c.value.evaluate(tensor: name, t: t)
+            }
+            return nil
+        }
+    }
+
+    var text: String? {
+        switch self {
+        case let .number(x): return x.rounded() == x && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
+        case let .word(w): return w
+        default: return nil
+        }
+    }
+}
