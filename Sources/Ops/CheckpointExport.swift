@@ -71,6 +71,7 @@ public struct Checkpoint: Sendable {
                 } else {
                     try writer.append(try source.tensor(entry))
                 }
+                source.releasePages(entry)
             }
             try writer.commit()
         }

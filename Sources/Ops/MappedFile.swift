@@ -48,5 +48,17 @@ public final class MappedFile: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count))
     }
 
+    /// Drops the resident pages of `range` (they are re-read from the page cache if touched
+    /// again). Streaming readers call it after each tensor, so the process's resident memory
+    /// does not grow with the size of the files it walks through.
+    public func releasePages(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        let end = min(size, range.upperBound)
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

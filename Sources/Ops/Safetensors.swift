@@ -70,6 +70,11 @@ public final class SafetensorsFile: @unchecked Sendable {
         return Tensor(uncheckedShape: entry.shape, data: data)
     }
 
+    /// Lets the kernel drop the tensor's pages from this process (see `MappedFile.releasePages`).
+    public func releasePages(_ entry: TensorEntry) {
+        file.releasePages((dataStart + entry.begin)..<(dataStart + entry.end))
+    }
+
     /// Raw bytes of one tensor, for copying without conversion.
     public func withRawBytes<R>(_ entry: TensorEntry, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try file.withBytes((dataStart + entry.begin)..<(dataStart + entry.end), body)
