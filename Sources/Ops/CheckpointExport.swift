@@ -4,6 +4,8 @@ public struct Checkpoint: Sendable {
     public let directory: String
     /// Shard file names, in the order they are written.
     public let shards: [String]
+    /// Tensor name → shard file, when the checkpoint is sharded.
+    let weightMap: [String: String]
 
     public init(directory: String) throws {
         guard FilePaths.isDirectory(directory) else {
@@ -21,18 +23,31 @@ public struct Checkpoint: Sendable {
                 throw SeedloraError(path: index, "missing 'weight_map' (expected a safetensors shard index)")
             }
             var names: [String] = []
-            for (_, shard) in map {
+            var weightMap: [String: String] = [:]
+            for (tensor, shard) in map {
                 guard let name = shard.stringValue, !name.contains("/") else {
                     throw SeedloraError(path: index, "weight_map values must be shard file names in this directory")
                 }
                 if !names.contains(name) { names.append(name) }
+                weightMap[tensor] = name
             }
             shards = names.sorted()
+            self.weightMap = weightMap
         } else if FilePaths.exists(directory + "/model.safetensors") {
             shards = ["model.safetensors"]
+            weightMap = [:]
         } else {
             throw SeedloraError(path: directory, "no model.safetensors or model.safetensors.index.json (expected a Hugging Face checkpoint saved with safetensors)")
         }
+    }
+
+    /// One base tensor as Float32, or nil if the checkpoint has no tensor of that name.
+    public func weight(_ name: String) throws -> Tensor? {
+        let shard = weightMap[name] ?? (shards.count == 1 ? shards[0] : nil)
+        guard let shard else { return nil }
+        let file = try SafetensorsFile(path: directory + "/" + shard)
+        guard let entry = file.entry(name) else { return nil }
+        return try file.tensor(entry)
     }
 
     /// Writes `base + delta` for every tensor `delta(name)` answers, copying every other tensor's

@@ -9,7 +9,7 @@
 /// which is `trace((B_i^T B_j)(A_j A_i^T))` written elementwise. Cost O((out + in) R^2) in Float64,
 /// instead of O(out * in * r) to densify. Every linear combination `sum c_i tau_i` (a soup, the
 /// SeedLoRA average) then has exact moments from the same matrices.
-public struct FactorGram: Sendable {
+public struct FactorGram: DeltaGeometry {
     public let count: Int
     public let elementCount: Double
     let scales: [Double]
@@ -124,7 +124,21 @@ public struct FactorGram: Sendable {
     }
 
     func rank(_ i: Int) -> Int { (i + 1 < count ? offsets[i + 1] : total) - offsets[i] }
+}
 
+/// Inner products and sums of a group of same-shaped deltas: all that linear-combination merge
+/// methods (soups, SeedLoRA, slerp, model stock, Karcher) need. `FactorGram` computes it from
+/// LoRA factors, `DenseGram` from dense matrices (DoRA deltas, which depend on the base).
+public protocol DeltaGeometry: Sendable {
+    var count: Int { get }
+    var elementCount: Double { get }
+    /// Frobenius inner product `<tau_i, tau_j>`.
+    func inner(_ i: Int, _ j: Int) -> Double
+    /// Sum of all entries of `tau_i`.
+    func sum(_ i: Int) -> Double
+}
+
+extension DeltaGeometry {
     public func moments(of i: Int) -> Moments {
         Moments(count: elementCount, sum: sum(i), sumOfSquares: inner(i, i))
     }
@@ -144,4 +158,30 @@ public struct FactorGram: Sendable {
         let d = (inner(i, i) * inner(j, j)).squareRoot()
         return d > 0 ? inner(i, j) / d : 0
     }
+}
+
+/// `DeltaGeometry` of dense deltas, accumulated in Float64 (dsdot).
+public struct DenseGram: DeltaGeometry {
+    public let count: Int
+    public let elementCount: Double
+    let inners: [Double]
+    let sums: [Double]
+
+    public init(_ deltas: [Tensor]) {
+        count = deltas.count
+        elementCount = Double(deltas.first?.count ?? 0)
+        var inners = [Double](repeating: 0, count: count * count)
+        for i in 0..<count {
+            for j in i..<count {
+                let v = LinearAlgebra.dot(deltas[i].data, deltas[j].data)
+                inners[i * count + j] = v
+                inners[j * count + i] = v
+            }
+        }
+        self.inners = inners
+        sums = deltas.map { $0.data.reduce(0.0) { $0 + Double($1) } }
+    }
+
+    public func inner(_ i: Int, _ j: Int) -> Double { inners[i * count + j] }
+    public func sum(_ i: Int) -> Double { sums[i] }
 }

@@ -80,6 +80,27 @@ public enum LinearAlgebra {
         return out
     }
 
+    /// Dot product of two Float32 vectors accumulated in Float64 (dsdot): exact enough for the
+    /// norms of 45M-entry deltas.
+    public static func dot(_ x: [Float], _ y: [Float]) -> Double {
+        let n = min(x.count, y.count)
+        guard n > 0 else { return 0 }
+        // dsdot takes a 32-bit count; long vectors go in chunks.
+        var total = 0.0
+        var start = 0
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                guard let xb = xp.baseAddress, let yb = yp.baseAddress else { return }
+                while start < n {
+                    let len = min(n - start, 1 << 30)
+                    total += cblas_dsdot(Int32(len), xb + start, 1, yb + start, 1)
+                    start += len
+                }
+            }
+        }
+        return total
+    }
+
     /// `a^T a` (cols x cols), symmetric, through dsyrk.
     public static func gramOfColumns(_ a: Matrix) -> Matrix {
         syrk(a, transpose: true)

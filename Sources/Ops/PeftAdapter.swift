@@ -152,10 +152,19 @@ public struct PeftAdapter: Sendable {
                              dtype: aEntry.dtype, bias: bias, magnitude: magnitude, nonFinite: nonFinite)
     }
 
+    /// A DoRA adapter (`use_dora`, `lora_magnitude_vector`).
+    public var isDoRA: Bool { config.useDoRA || modules.contains(where: { $0.magnitude != nil }) }
+
     /// Why this adapter cannot be merged on its factors alone, or nil if it can.
-    public var mergeRefusal: String? {
-        if config.useDoRA || modules.contains(where: { $0.magnitude != nil }) {
-            return "is a DoRA adapter (lora_magnitude_vector): its delta m * (W + sBA) / ||W + sBA|| - W depends on the base weights, so it cannot be merged from the adapter files alone"
+    public var mergeRefusal: String? { mergeRefusal(withBase: false) }
+
+    /// Why this adapter cannot be merged; with the base model at hand DoRA is fine.
+    public func mergeRefusal(withBase: Bool) -> String? {
+        if isDoRA && !withBase {
+            return "is a DoRA adapter (lora_magnitude_vector): its delta m * (W + sBA) / ||W + sBA|| - W depends on the base weights, so it cannot be merged from the adapter files alone; pass --base MODEL_DIR to merge it on its true delta"
+        }
+        if isDoRA && modules.contains(where: { $0.kind != .linear }) {
+            return "is a DoRA adapter on fan_in_fan_out or embedding modules, which seedlora does not support yet"
         }
         if !config.modulesToSave.isEmpty || !otherTensors.isEmpty {
             let what = config.modulesToSave.isEmpty ? "full tensors (\(otherTensors.prefix(3).joined(separator: ", ")))" : "modules_to_save \(config.modulesToSave)"

@@ -9,7 +9,7 @@ import Ops
 /// file). Peak memory is about cores x (inputs + 2) x the largest module. The cancellation flag is
 /// checked before every module.
 public enum DenseMergeEngine {
-    public static func stream<R>(_ strategy: any DenseMergeStrategy, input: MergeInput,
+    public static func stream<R>(_ strategy: any DenseModuleMerger, input: MergeInput,
                                  cancellation: Cancellation = Cancellation(),
                                  workers: Int = DenseMergeEngine.defaultWorkers,
                                  progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
@@ -20,7 +20,7 @@ public enum DenseMergeEngine {
     }
 
     /// The same with a strategy per module (parameters that vary per module, from a recipe).
-    public static func stream<R>(_ strategyFor: @Sendable (_ moduleIndex: Int) -> any DenseMergeStrategy,
+    public static func stream<R>(_ strategyFor: @Sendable (_ moduleIndex: Int) -> any DenseModuleMerger,
                                  input: MergeInput,
                                  cancellation: Cancellation = Cancellation(),
                                  workers: Int = DenseMergeEngine.defaultWorkers,
@@ -35,11 +35,11 @@ public enum DenseMergeEngine {
             let indices = Array(start..<min(start + window, modules.count))
             let results = try ConcurrentMap.run(indices, cancellation: cancellation) { index -> R in
                 let group = modules[index]
-                let dense = DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() })
+                let dense = DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index))
                 let strategy = strategyFor(index)
                 let merged = try strategy.merge(dense)
                 guard merged.shape == dense.shape else {
-                    throw SeedloraError("internal: \(type(of: strategy).info.name) returned shape \(merged.shape) for \(group.name) \(dense.shape)")
+                    throw SeedloraError("internal: \(type(of: strategy)) returned shape \(merged.shape) for \(group.name) \(dense.shape)")
                 }
                 return try transform(group, merged)
             }

@@ -19,15 +19,19 @@ public struct DenseModule: Sendable {
     public var count: Int { deltas.first?.count ?? 0 }
 }
 
+/// Anything that merges one dense module: the engine's view of a dense strategy.
+public protocol DenseModuleMerger: Sendable {
+    func merge(_ module: DenseModule) throws -> Tensor
+}
+
 /// A merge method that needs the dense deltas (sparsification, sign election, per-entry masks).
 ///
 /// The engine streams modules: it densifies one module of every input with BLAS, calls `merge`,
 /// and hands the result to the output (rank-K refactorisation, dense delta file, merged
 /// checkpoint) before it densifies the next, so memory stays bounded by a few modules per core.
 /// `merge` is called concurrently for different modules and must not keep state between calls.
-public protocol DenseMergeStrategy: Sendable {
+public protocol DenseMergeStrategy: DenseModuleMerger {
     static var info: StrategyInfo { get }
     /// `seed` keys the random streams of methods with random masks (DARE, DELLA).
     init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws
-    func merge(_ module: DenseModule) throws -> Tensor
 }

@@ -88,16 +88,40 @@ struct FactoredCombination {
 /// and its result is a LoRA of rank `sum r_i`.
 public protocol CombinationStrategy: FactoredMergeStrategy {
     /// The coefficients for one module; `gram` gives the inputs' inner products.
-    func coefficients(_ gram: FactorGram, module: String) throws -> [Double]
+    func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double]
 }
 
 extension CombinationStrategy {
+    public func denseEquivalent() -> (any DenseModuleMerger)? { DenseCombination(strategy: self) }
+
     public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
         try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in
             var combination = FactoredCombination(group.deltas, offsetColumn: false)
             combination.finalize(coefficients: try coefficients(combination.gram(), module: group.name))
             return combination.lowRank()
         }
+    }
+}
+
+/// A combination method evaluated on dense deltas: coefficients from their dense Gram matrix.
+struct DenseCombination<S: CombinationStrategy>: DenseModuleMerger {
+    let strategy: S
+
+    func merge(_ module: DenseModule) throws -> Tensor {
+        let c = try strategy.coefficients(DenseGram(module.deltas), module: module.name)
+        return DenseCombination<S>.combine(module.deltas, c, offset: 0)
+    }
+
+    /// `sum_i c_i D_i + offset`.
+    static func combine(_ deltas: [Tensor], _ c: [Double], offset: Double) -> Tensor {
+        var out = [Float](repeating: Float(offset), count: deltas.first?.count ?? 0)
+        out.withUnsafeMutableBufferPointer { o in
+            for (d, coefficient) in zip(deltas, c) {
+                let k = Float(coefficient)
+                d.data.withUnsafeBufferPointer { x in for i in 0..<o.count { o[i] += k * x[i] } }
+            }
+        }
+        return Tensor(uncheckedShape: deltas.first?.shape ?? [0], data: out)
     }
 }
 

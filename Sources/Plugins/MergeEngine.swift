@@ -4,7 +4,12 @@ import Ops
 public enum MergeEngine {
     public struct Options: Sendable {
         public var allowNonFinite = false
-        public init(allowNonFinite: Bool = false) { self.allowNonFinite = allowNonFinite }
+        /// The base model: DoRA inputs are merged on their true deltas when it is given.
+        public var base: Checkpoint?
+        public init(allowNonFinite: Bool = false, base: Checkpoint? = nil) {
+            self.allowNonFinite = allowNonFinite
+            self.base = base
+        }
     }
 
     /// Loads and validates `paths`; every refusal names the adapter (and module) at fault.
@@ -16,7 +21,7 @@ public enum MergeEngine {
 
     public static func prepare(_ adapters: [PeftAdapter], options: Options = .init()) throws -> MergeInput {
         for adapter in adapters {
-            if let reason = adapter.mergeRefusal {
+            if let reason = adapter.mergeRefusal(withBase: options.base != nil) {
                 throw SeedloraError(path: adapter.path, "cannot be merged: it \(reason)")
             }
             if !options.allowNonFinite, let bad = adapter.modules.first(where: { $0.nonFinite != nil }) {
@@ -24,7 +29,7 @@ public enum MergeEngine {
                     "module \(bad.name): non-finite weight \(bad.nonFinite ?? ""); refusing to merge (pass --allow-nonfinite to merge anyway)")
             }
         }
-        return MergeInput(adapters: adapters, modules: try groupModules(adapters))
+        return MergeInput(adapters: adapters, modules: try groupModules(adapters), base: options.base)
     }
 
     /// Groups same-named modules; a module missing from one input, or of another shape or kind,
@@ -43,6 +48,7 @@ public enum MergeEngine {
         }
         return try first.modules.map { reference in
             var deltas: [LowRank] = []
+            var magnitudes: [Tensor?] = []
             for adapter in adapters {
                 guard let module = adapter.module(reference.name) else {
                     throw SeedloraError(path: adapter.path, "has no module \(reference.name)")
@@ -54,8 +60,9 @@ public enum MergeEngine {
                     throw SeedloraError("module \(reference.name) is \(reference.kind.rawValue) in \(first.path) but \(module.kind.rawValue) in \(adapter.path)")
                 }
                 deltas.append(module.delta)
+                magnitudes.append(module.magnitude)
             }
-            return ModuleGroup(name: reference.name, kind: reference.kind, deltas: deltas)
+            return ModuleGroup(name: reference.name, kind: reference.kind, deltas: deltas, magnitudes: magnitudes)
         }
     }
 
@@ -65,6 +72,8 @@ public enum MergeEngine {
         switch configured {
         case let .factored(strategy):
             return try run(strategy, on: input, cancellation: cancellation)
+        case .denseMerger:
+            throw SeedloraError(.usage, "this merge runs on dense deltas (DoRA inputs); write it with --rank K, --format delta or --format model")
         case let .dense(strategy):
             throw SeedloraError(.usage, "\(type(of: strategy).info.name) computes a full-rank delta; choose how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
         }

@@ -59,9 +59,11 @@ public enum MergePipeline {
         // Without a recipe the parameters are checked before any file is read.
         let early = request.plan == nil
             ? try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) : nil
-        let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite))
+        let baseCheckpoint = try request.base.map { try Checkpoint(directory: $0) }
+        let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite, base: baseCheckpoint))
         clock.mark("load")
-        let groups = try configure(request, entry: entry, input: input, early: early)
+        var groups = try configure(request, entry: entry, input: input, early: early)
+        if input.hasDoRA { groups = try denseForDoRA(groups, request: request, info: entry.info) }
         guard let first = groups.first else { throw SeedloraError("internal: no strategy was configured") }
         let resolved = first.resolved
         let strategy = first.strategy
@@ -81,7 +83,7 @@ public enum MergePipeline {
                     (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
                     clock.mark("rank-\(k) SVD")
                 }
-            case .dense:
+            case .dense, .denseMerger:
                 let k = request.rank ?? 0
                 var results: [(PeftExport.Module, Double)] = []
                 let seed = request.seed
@@ -126,7 +128,7 @@ public enum MergePipeline {
 
         case .model:
             guard let basePath = request.base else { throw SeedloraError(.usage, "--format model needs --base MODEL_DIR") }
-            let checkpoint = try Checkpoint(directory: basePath)
+            let checkpoint = try baseCheckpoint ?? Checkpoint(directory: basePath)
             let byWeight = Dictionary(uniqueKeysWithValues: input.modules.enumerated().map { ($1.name + ".weight", $0) })
             var factored: [PeftExport.Module]?
             if case .factored = strategy { factored = try runFactored(groups, input: input, cancellation: cancellation) }
@@ -139,7 +141,7 @@ public enum MergePipeline {
                     throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
                 }
                 if let factored { return factored[index].delta.denseFloat() }
-                return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: group.deltas.map { $0.denseFloat() }))
+                return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
             }
             let missing = Set(byWeight.keys).subtracting(changed)
             if let name = missing.sorted().first {
@@ -164,9 +166,6 @@ public enum MergePipeline {
         }
         if request.rank != nil && request.format != .peft {
             throw SeedloraError(.usage, "--rank applies to --format peft (a rank-K adapter); --format \(request.format.rawValue) writes dense tensors")
-        }
-        if request.base != nil && request.format != .model {
-            throw SeedloraError(.usage, "--base is the model to merge into: use it with --format model")
         }
         if request.format == .model && request.base == nil {
             throw SeedloraError(.usage, "--format model needs --base MODEL_DIR (the base checkpoint the adapters were trained on)")
@@ -209,6 +208,25 @@ public enum MergePipeline {
         return groups
     }
 
+    /// DoRA deltas are dense: factored methods run on them through their dense equivalents, and
+    /// the result needs a dense output form.
+    static func denseForDoRA(_ groups: [Group], request: MergeRequest, info: StrategyInfo) throws -> [Group] {
+        if request.format == .peft && request.rank == nil {
+            throw SeedloraError(.usage, "DoRA deltas are full-rank, so the merge is too; say how to write it: --rank K, --format delta, or --format model")
+        }
+        return try groups.map { group in
+            switch group.strategy {
+            case .dense: return group
+            case .factored(let factored):
+                guard let dense = factored.denseEquivalent() else {
+                    throw SeedloraError(.usage, "\(info.name) with these parameters needs every module at once and cannot merge DoRA adapters (try stats=module)")
+                }
+                return Group(strategy: .denseMerger(dense), resolved: group.resolved, indices: group.indices)
+            case .denseMerger: return group
+            }
+        }
+    }
+
     /// Runs factored groups and returns the modules in input order.
     static func runFactored(_ groups: [Group], input: MergeInput, cancellation: Cancellation) throws -> [PeftExport.Module] {
         var modules = [PeftExport.Module?](repeating: nil, count: input.modules.count)
@@ -224,11 +242,16 @@ public enum MergePipeline {
     }
 
     /// The dense strategy of every module.
-    static func denseStrategies(_ groups: [Group], count: Int) -> [any DenseMergeStrategy] {
-        var table = [(any DenseMergeStrategy)?](repeating: nil, count: count)
+    static func denseStrategies(_ groups: [Group], count: Int) -> [any DenseModuleMerger] {
+        var table = [(any DenseModuleMerger)?](repeating: nil, count: count)
         for group in groups {
-            guard case .dense(let strategy) = group.strategy else { continue }
-            for i in group.indices { table[i] = strategy }
+            let merger: any DenseModuleMerger
+            switch group.strategy {
+            case .dense(let strategy): merger = strategy
+            case .denseMerger(let strategy): merger = strategy
+            case .factored: continue
+            }
+            for i in group.indices { table[i] = merger }
         }
         return table.compactMap { $0 }
     }

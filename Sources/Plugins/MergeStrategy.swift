@@ -23,8 +23,19 @@ public struct StrategyInfo: Sendable {
 public struct ModuleGroup: Sendable {
     public let name: String
     public let kind: ModuleKind
+    /// Each input's `s B A` (for a DoRA input: its plain LoRA part).
     public let deltas: [LowRank]
+    /// DoRA magnitude vectors (nil for plain LoRA inputs).
+    public let magnitudes: [Tensor?]
     public var shape: [Int] { deltas.first?.shape ?? [] }
+    public var hasDoRA: Bool { magnitudes.contains { $0 != nil } }
+
+    public init(name: String, kind: ModuleKind, deltas: [LowRank], magnitudes: [Tensor?]? = nil) {
+        self.name = name
+        self.kind = kind
+        self.deltas = deltas
+        self.magnitudes = magnitudes ?? Array(repeating: nil, count: deltas.count)
+    }
 }
 
 /// Validated inputs of a merge: same module set, same shapes, mergeable adapters.
@@ -32,11 +43,37 @@ public struct MergeInput: Sendable {
     public let adapters: [PeftAdapter]
     /// Modules sorted by name.
     public let modules: [ModuleGroup]
+    /// The base model, when given: needed for DoRA inputs (and merged checkpoints).
+    public let base: Checkpoint?
     public var inputCount: Int { adapters.count }
+    public var hasDoRA: Bool { modules.contains { $0.hasDoRA } }
+
+    public init(adapters: [PeftAdapter], modules: [ModuleGroup], base: Checkpoint? = nil) {
+        self.adapters = adapters
+        self.modules = modules
+        self.base = base
+    }
 
     /// The same inputs restricted to some modules (in the order given).
     public func subset(_ indices: [Int]) -> MergeInput {
-        MergeInput(adapters: adapters, modules: indices.map { modules[$0] })
+        MergeInput(adapters: adapters, modules: indices.map { modules[$0] }, base: base)
+    }
+
+    /// Every input's true delta of module `index`, dense. A DoRA input's delta depends on the
+    /// base weight W: `m * (W + sBA) / ||W + sBA||_row - W` (PEFT's DoRA, norms per output row).
+    public func denseDeltas(of index: Int) throws -> [Tensor] {
+        let group = modules[index]
+        return try zip(group.deltas, group.magnitudes).map { delta, magnitude in
+            guard let magnitude else { return delta.denseFloat() }
+            guard let base else {
+                throw SeedloraError(.usage, "module \(group.name) is DoRA: its delta needs the base model (--base MODEL_DIR)")
+            }
+            let name = group.name + ".weight"
+            guard let weight = try base.weight(name) else {
+                throw SeedloraError(path: base.directory, "has no tensor \(name), which a DoRA adapter adapts")
+            }
+            return try DoRA.delta(weight: weight, lora: delta, magnitude: magnitude, module: group.name)
+        }
     }
 }
 
@@ -49,12 +86,21 @@ public protocol FactoredMergeStrategy: Sendable {
     init(parameters: ResolvedParameters, inputCount: Int) throws
     /// One merged delta per module of `input.modules`, in the same order.
     func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank]
+    /// The same method on dense deltas, module by module (for DoRA inputs, whose deltas are
+    /// dense), or nil when the method needs all modules at once.
+    func denseEquivalent() -> (any DenseModuleMerger)?
+}
+
+extension FactoredMergeStrategy {
+    public func denseEquivalent() -> (any DenseModuleMerger)? { nil }
 }
 
 /// A strategy built from resolved parameters, in the form its method computes.
 public enum ConfiguredStrategy: Sendable {
     case factored(any FactoredMergeStrategy)
     case dense(any DenseMergeStrategy)
+    /// A factored method evaluated on dense deltas (DoRA inputs).
+    case denseMerger(any DenseModuleMerger)
 }
 
 /// An entry of the explicit strategy registry.

@@ -55,7 +55,6 @@ struct OutputFormatTests {
     @Test(arguments: [
         (["--format", "delta", "--rank", "4"], "--rank applies to --format peft"),
         (["--format", "model"], "--format model needs --base"),
-        (["--base", "examples/base"], "use it with --format model"),
         (["--format", "zip"], "--format must be peft, delta or model"),
     ])
     func inconsistentOutputOptionsAreUsageErrors(_ options: [String], _ message: String) throws {

@@ -25,7 +25,7 @@ public struct KarcherStrategy: CombinationStrategy {
         tolerance = parameters.real("tol")
     }
 
-    public func coefficients(_ gram: FactorGram, module: String) throws -> [Double] {
+    public func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double] {
         let n = gram.count
         if n == 1 { return [1] }
         let norms = (0..<n).map { gram.inner($0, $0).squareRoot() }

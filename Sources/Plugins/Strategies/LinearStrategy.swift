@@ -28,5 +28,5 @@ public struct LinearStrategy: CombinationStrategy {
         self.weights = weights
     }
 
-    public func coefficients(_ gram: FactorGram, module: String) throws -> [Double] { weights }
+    public func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double] { weights }
 }

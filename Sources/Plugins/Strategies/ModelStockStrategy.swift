@@ -18,7 +18,7 @@ public struct ModelStockStrategy: CombinationStrategy {
         }
     }
 
-    public func coefficients(_ gram: FactorGram, module: String) throws -> [Double] {
+    public func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double] {
         let n = gram.count
         var cosines: [Double] = []
         for i in 0..<n {

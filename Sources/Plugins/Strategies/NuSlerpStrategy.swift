@@ -24,7 +24,7 @@ public struct NuSlerpStrategy: CombinationStrategy {
         t = abs(total) < 1e-6 ? 0.5 : w[1] / total
     }
 
-    public func coefficients(_ gram: FactorGram, module: String) throws -> [Double] {
+    public func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double] {
         let n0 = max(gram.inner(0, 0).squareRoot(), 1e-7), n1 = max(gram.inner(1, 1).squareRoot(), 1e-7)
         let cos = min(1, max(-1, gram.inner(0, 1) / (n0 * n1)))
         let theta = acos(cos)

@@ -82,6 +82,26 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
         return stacked.map { $0.0.lowRank() }
     }
 
+    /// Per-module statistics on dense deltas (DoRA inputs); `stats=adapter` needs every module at
+    /// once and is refused there.
+    public func denseEquivalent() -> (any DenseModuleMerger)? {
+        perAdapter ? nil : DenseSeedLoRA(strategy: self)
+    }
+
+    struct DenseSeedLoRA: DenseModuleMerger {
+        let strategy: SeedLoRAStrategy
+
+        func merge(_ module: DenseModule) throws -> Tensor {
+            let n = Double(module.deltas.count)
+            let soup = strategy.weights.map { $0 / n }
+            let gram = DenseGram(module.deltas)
+            let stats = ModuleStats(inputs: (0..<gram.count).map { gram.moments(of: $0) },
+                                    soup: gram.moments(ofCombination: soup))
+            let map = try strategy.rescale(stats, module: module.name)
+            return DenseCombination<LinearStrategy>.combine(module.deltas, soup.map { $0 * map.gain }, offset: map.offset)
+        }
+    }
+
     /// Gain and offset that move the soup's mean/std onto the target's.
     func rescale(_ stats: ModuleStats, module: String) throws -> (gain: Double, offset: Double) {
         let targetMean: Double, targetStd: Double

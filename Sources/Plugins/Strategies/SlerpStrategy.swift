@@ -26,7 +26,7 @@ public struct SlerpStrategy: CombinationStrategy {
         t = parameters.real("t")
     }
 
-    public func coefficients(_ gram: FactorGram, module: String) throws -> [Double] {
+    public func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double] {
         let n0 = gram.inner(0, 0).squareRoot(), n1 = gram.inner(1, 1).squareRoot()
         let u0 = n0 > 1e-8 ? n0 : 1, u1 = n1 > 1e-8 ? n1 : 1
         let dot = gram.inner(0, 1) / (u0 * u1)

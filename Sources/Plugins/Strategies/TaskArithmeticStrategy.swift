@@ -29,5 +29,5 @@ public struct TaskArithmeticStrategy: CombinationStrategy {
         coefficients = weights.map { $0 * scale }
     }
 
-    public func coefficients(_ gram: FactorGram, module: String) throws -> [Double] { coefficients }
+    public func coefficients(_ gram: any DeltaGeometry, module: String) throws -> [Double] { coefficients }
 }
