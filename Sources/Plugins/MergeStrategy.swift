@@ -91,6 +91,11 @@ public struct StrategyEntry: Sendable {
 public enum StrategyRegistry {
     public static let all: [StrategyEntry] = [
         StrategyEntry(SeedLoRAStrategy.self),
+        StrategyEntry(dense: MagnitudePruneStrategy.self),
+        StrategyEntry(dense: TiesStrategy.self),
+        StrategyEntry(dense: BreadcrumbsStrategy.self),
+        StrategyEntry(dense: BreadcrumbsTiesStrategy.self),
+        StrategyEntry(dense: SCEStrategy.self),
     ]
 
     /// The strategy named `name`; an unknown name is answered with the known ones.
