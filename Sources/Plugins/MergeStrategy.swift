@@ -93,8 +93,12 @@ public enum StrategyRegistry {
         StrategyEntry(SeedLoRAStrategy.self),
         StrategyEntry(dense: MagnitudePruneStrategy.self),
         StrategyEntry(dense: TiesStrategy.self),
+        StrategyEntry(dense: DareLinearStrategy.self),
+        StrategyEntry(dense: DareTiesStrategy.self),
         StrategyEntry(dense: BreadcrumbsStrategy.self),
         StrategyEntry(dense: BreadcrumbsTiesStrategy.self),
+        StrategyEntry(dense: DellaStrategy.self),
+        StrategyEntry(dense: DellaLinearStrategy.self),
         StrategyEntry(dense: SCEStrategy.self),
     ]
 

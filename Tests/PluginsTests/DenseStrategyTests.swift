@@ -73,7 +73,8 @@ struct DenseStrategyTests {
     }
 
     @Test func everyFamilyMethodIsRegisteredAsDense() throws {
-        let names = ["magnitude_prune", "ties", "breadcrumbs", "breadcrumbs_ties", "sce"]
+        let names = ["magnitude_prune", "ties", "dare_linear", "dare_ties", "breadcrumbs", "breadcrumbs_ties",
+                     "della", "della_linear", "sce"]
         for name in names {
             let entry = try StrategyRegistry.entry(named: name)
             #expect(entry.form == .dense, "\(name)")

@@ -34,8 +34,12 @@ enum Dense {
         switch try strategy(name, params, inputs: inputs, seed: seed) {
         case let s as MagnitudePruneStrategy: return s.core
         case let s as TiesStrategy: return s.core
+        case let s as DareLinearStrategy: return s.core
+        case let s as DareTiesStrategy: return s.core
         case let s as BreadcrumbsStrategy: return s.core
         case let s as BreadcrumbsTiesStrategy: return s.core
+        case let s as DellaStrategy: return s.core
+        case let s as DellaLinearStrategy: return s.core
         default: throw SeedloraError("\(name) has no task-vector core")
         }
     }
