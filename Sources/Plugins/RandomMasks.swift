@@ -19,6 +19,7 @@ struct DellaProbabilities: Sendable, Equatable {
     func row(_ row: UnsafeBufferPointer<Float>, into probabilities: UnsafeMutableBufferPointer<Double>,
              sortKeys: UnsafeMutableBufferPointer<UInt64>, sort: RadixSort.Buffers) {
         let cols = row.count
+        guard probabilities.count >= cols, sortKeys.count >= cols else { return }
         guard cols > 1 else {
             if cols == 1 { probabilities[0] = density }
             return

@@ -164,6 +164,7 @@ struct RankRange<K: RankKey>: Sendable {
     /// order by counting; a run without such keys (nearly always) takes a branch-free loop.
     mutating func mark(_ keys: UnsafeBufferPointer<K>, into marks: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let n = keys.count
+        guard marks.count >= n else { return 0 }
         var tied: UInt8 = 0
         if let t = upper.thresholdKey { for key in keys { tied |= key == t ? 1 : 0 } }
         if let t = lower.thresholdKey { for key in keys { tied |= key == t ? 1 : 0 } }

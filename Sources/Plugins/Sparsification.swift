@@ -134,6 +134,7 @@ struct InputSparsifier {
     mutating func fillRow(_ row: Int, source: UnsafeBufferPointer<Float>,
                           into out: UnsafeMutableBufferPointer<Float>, scratch: inout RowScratch) -> Int {
         let cols = source.count
+        guard out.count >= cols else { return 0 }
         let scale = factor
         @inline(__always) func kept(_ x: Float) -> Float { scale == 1 ? x : Float(Double(x) * scale) }
         var count = 0

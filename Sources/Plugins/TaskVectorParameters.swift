@@ -37,7 +37,7 @@ enum TaskVectorParameters {
     /// `normalize`: `auto` is the chosen convention's peer default, described by `auto`.
     static func normalize(auto: String) -> ParameterSpec {
         ParameterSpec("normalize", .choice(["auto", "true", "false"]), default: .choice("auto"),
-                      doc: "divide by the weights (linear) or by the agreeing count/weights (sign consensus); auto: \(auto)")
+                      doc: "divide by the sum of the weights (linear) or by the agreeing count or weights (sign consensus); auto: \(auto)")
     }
 
     static func convention(_ parameters: ResolvedParameters) -> MergeConvention {
