@@ -148,6 +148,15 @@ public enum StrategyRegistry {
         StrategyEntry(SlerpStrategy.self),
         StrategyEntry(NuSlerpStrategy.self),
         StrategyEntry(KarcherStrategy.self),
+        StrategyEntry(dense: MagnitudePruneStrategy.self),
+        StrategyEntry(dense: TiesStrategy.self),
+        StrategyEntry(dense: DareLinearStrategy.self),
+        StrategyEntry(dense: DareTiesStrategy.self),
+        StrategyEntry(dense: BreadcrumbsStrategy.self),
+        StrategyEntry(dense: BreadcrumbsTiesStrategy.self),
+        StrategyEntry(dense: DellaStrategy.self),
+        StrategyEntry(dense: DellaLinearStrategy.self),
+        StrategyEntry(dense: SCEStrategy.self),
     ]
 
     /// The strategy named `name`; an unknown name is answered with the known ones.
