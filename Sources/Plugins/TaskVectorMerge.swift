@@ -17,7 +17,8 @@ import Ops
 /// output (n floats), a few rows of scratch; the inputs are read in place.
 struct TaskVectorMerge: Sendable {
     let name: String
-    let sparsification: Sparsification
+    /// One per input (mergekit lets every model have its own density).
+    let sparsifications: [Sparsification]
     let rescale: Rescale
     let combination: Combination
     let seed: UInt64
@@ -92,7 +93,7 @@ struct TaskVectorMerge: Sendable {
         let indices = only.map { [$0] } ?? Array(module.deltas.indices)
         return indices.map { i in
             module.deltas[i].data.withUnsafeBufferPointer { source in
-                InputSparsifier(sparsification, rescale: rescale, source: source, rows: rows, cols: cols,
+                InputSparsifier(sparsifications[min(i, sparsifications.count - 1)], rescale: rescale, source: source, rows: rows, cols: cols,
                                 rng: CounterRNG(seed: seed, module: module.index, input: i), scratch: &scratch)
             }
         }

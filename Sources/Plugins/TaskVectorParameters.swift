@@ -11,8 +11,8 @@ enum TaskVectorParameters {
         doc: "weight of each input (comma list in input order; one value applies to all)")
 
     static let density = ParameterSpec(
-        "density", .real(0...1), default: .real(0.5),
-        doc: "fraction of each input's entries to keep (1 keeps all)")
+        "density", .realPerInput(0...1), default: .reals([0.5]),
+        doc: "fraction of each input's entries to keep (1 keeps all); one value, or one per input")
 
     static let lambda = ParameterSpec(
         "lambda", .real(-1e6...1e6), default: .real(1),
@@ -63,14 +63,16 @@ extension TaskVectorMerge {
     /// strategy declares them) `convention`, `majority`, `normalize`. `automaticNormalize` is what
     /// `normalize=auto` means for the chosen convention. Random masks rescale by 1/p (peft) or to
     /// the L1 norm (mergekit).
-    init(_ info: StrategyInfo, parameters: ResolvedParameters, seed: UInt64, sparsification: Sparsification,
+    init(_ info: StrategyInfo, parameters: ResolvedParameters, seed: UInt64,
+         sparsification: (_ density: Double) -> Sparsification,
          consensus: Bool, automaticNormalize: (MergeConvention) -> Bool) {
         let convention = TaskVectorParameters.convention(parameters)
         let rule: Combination.Rule = consensus ? .consensus(TaskVectorParameters.majority(parameters)) : .linear
         self.init(
             name: info.name,
-            sparsification: sparsification,
-            rescale: sparsification.isRandom ? (convention == .peft ? .inverseProbability : .matchL1) : .none,
+            sparsifications: parameters.reals("density").map(sparsification),
+            // Whether the mask is random does not depend on the density.
+            rescale: sparsification(0.5).isRandom ? (convention == .peft ? .inverseProbability : .matchL1) : .none,
             combination: Combination(
                 rule: rule, convention: convention,
                 normalize: TaskVectorParameters.normalize(parameters, automatic: automaticNormalize(convention)),
@@ -83,10 +85,11 @@ extension TaskVectorParameters {
     /// DELLA needs keep probabilities in [0, 1]: `density -/+ epsilon` when 0 < density < 1.
     /// (mergekit is stricter and also refuses probabilities of exactly 0 or 1.)
     static func checkDellaRange(_ parameters: ResolvedParameters, strategy: String) throws {
-        let density = parameters.real("density"), epsilon = parameters.real("epsilon")
-        guard density > 0, density < 1 else { return }
-        guard density - epsilon >= 0, density + epsilon <= 1 else {
-            throw SeedloraError(.usage, "\(strategy): keep probabilities density -/+ epsilon = \(density - epsilon) .. \(density + epsilon) must lie in [0, 1]; lower epsilon (now \(epsilon)) or move density (now \(density))")
+        let epsilon = parameters.real("epsilon")
+        for density in parameters.reals("density") where density > 0 && density < 1 {
+            guard density - epsilon >= 0, density + epsilon <= 1 else {
+                throw SeedloraError(.usage, "\(strategy): keep probabilities density -/+ epsilon = \(density - epsilon) .. \(density + epsilon) must lie in [0, 1]; lower epsilon (now \(epsilon)) or move density (now \(density))")
+            }
         }
     }
 }

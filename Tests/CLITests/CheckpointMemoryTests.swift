@@ -59,7 +59,7 @@ struct CheckpointMemoryTests {
         }
     }
 
-    @Test(arguments: ["linear"])
+    @Test(arguments: ["linear", "ties"])
     func mergedCheckpointStreamsWithBoundedMemory(_ method: String) throws {
         let dir = try Fixtures.temporaryDirectory("seedlora-ckpt")
         defer { FilePaths.removeTree(dir) }

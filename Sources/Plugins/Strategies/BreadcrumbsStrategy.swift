@@ -28,8 +28,8 @@ public struct BreadcrumbsStrategy: DenseMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .magnitudeOutliers(density: parameters.real("density"),
-                                                                  gamma: parameters.real("gamma")),
+                               sparsification: { .magnitudeOutliers(density: $0,
+                                                                  gamma: parameters.real("gamma")) },
                                consensus: false, automaticNormalize: { _ in false })
     }
 

@@ -27,8 +27,8 @@ public struct BreadcrumbsTiesStrategy: DenseMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .magnitudeOutliers(density: parameters.real("density"),
-                                                                  gamma: parameters.real("gamma")),
+                               sparsification: { .magnitudeOutliers(density: $0,
+                                                                  gamma: parameters.real("gamma")) },
                                consensus: true, automaticNormalize: { $0 == .peft })
     }
 

@@ -29,7 +29,7 @@ public struct DareLinearStrategy: DenseMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .bernoulli(density: parameters.real("density")),
+                               sparsification: { .bernoulli(density: $0) },
                                consensus: false, automaticNormalize: { _ in false })
     }
 

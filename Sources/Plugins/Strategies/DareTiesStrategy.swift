@@ -30,7 +30,7 @@ public struct DareTiesStrategy: DenseMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .bernoulli(density: parameters.real("density")),
+                               sparsification: { .bernoulli(density: $0) },
                                consensus: true, automaticNormalize: { $0 == .peft })
     }
 

@@ -29,8 +29,8 @@ public struct DellaLinearStrategy: DenseMergeStrategy {
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         try TaskVectorParameters.checkDellaRange(parameters, strategy: Self.info.name)
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .della(density: parameters.real("density"),
-                                                      epsilon: parameters.real("epsilon")),
+                               sparsification: { .della(density: $0,
+                                                      epsilon: parameters.real("epsilon")) },
                                consensus: false, automaticNormalize: { _ in false })
     }
 

@@ -33,8 +33,8 @@ public struct DellaStrategy: DenseMergeStrategy {
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         try TaskVectorParameters.checkDellaRange(parameters, strategy: Self.info.name)
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .della(density: parameters.real("density"),
-                                                      epsilon: parameters.real("epsilon")),
+                               sparsification: { .della(density: $0,
+                                                      epsilon: parameters.real("epsilon")) },
                                consensus: true, automaticNormalize: { _ in true })
     }
 

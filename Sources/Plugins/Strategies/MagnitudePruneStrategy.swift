@@ -25,7 +25,7 @@ public struct MagnitudePruneStrategy: DenseMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .magnitude(density: parameters.real("density")),
+                               sparsification: { .magnitude(density: $0) },
                                consensus: false, automaticNormalize: { _ in false })
     }
 

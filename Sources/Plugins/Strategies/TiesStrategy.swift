@@ -29,7 +29,7 @@ public struct TiesStrategy: DenseMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int, seed: UInt64) throws {
         core = TaskVectorMerge(Self.info, parameters: parameters, seed: seed,
-                               sparsification: .magnitude(density: parameters.real("density")),
+                               sparsification: { .magnitude(density: $0) },
                                consensus: true, automaticNormalize: { _ in true })
     }
 
