@@ -40,5 +40,6 @@ let package = Package(
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Ops", "TestSupport"],
                     path: "Tests/PluginsTests"),
         .testTarget(name: "CLITests", dependencies: ["REPL", "TestSupport", "Ops"], path: "Tests/CLITests"),
+        .testTarget(name: "StoreTests", dependencies: ["Ops", "TestSupport"], path: "Tests/StoreTests"),
     ]
 )
