@@ -219,7 +219,8 @@ enum H5ElementType: Equatable {
     case enumeration
     case other
 
-    init(_ type: hid_t) {
+    /// Call with the HDF5 lock held.
+    fileprivate init(_ type: hid_t) {
         switch H5Tget_class(type) {
         case H5T_INTEGER: self = .integer(size: H5Tget_size(type), signed: H5Tget_sign(type) == H5T_SGN_2)
         case H5T_FLOAT: self = .float(size: H5Tget_size(type))
@@ -409,10 +410,10 @@ extension HDF5Node {
     /// A scalar string attribute, or nil when absent.
     func stringAttribute(_ name: String) throws -> String? {
         guard let strings = try stringsAttribute(name) else { return nil }
-        guard strings.count == 1 else {
+        guard strings.count == 1, let text = strings.first else {
             throw SeedloraError(path: file, "attribute '\(name)' on \(objectPath): expected one string, found \(strings.count)")
         }
-        return strings[0]
+        return text
     }
 
     /// A scalar integer attribute, or nil when absent.

@@ -117,7 +117,8 @@ public struct ResultStore: Sendable {
     }
 
     /// Removes objects files that no cell and no latest name refers to (left by replaced cells, or
-    /// by a writer killed between its two renames) and returns their names.
+    /// by a writer killed between its two renames) and returns their names. A reader that still
+    /// has an older index open would find its links into removed files broken.
     @discardableResult
     public func pruneUnreferenced() throws -> [String] {
         try exclusive {

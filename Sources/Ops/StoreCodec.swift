@@ -159,7 +159,7 @@ enum StoreCodec {
             guard let names = try group.stringsAttribute("columns") else { throw bad(group, "a table needs a 'columns' attribute") }
             var columns: [(String, StoreTable.Values)] = []
             for name in names {
-                try checkLinkName(name, "column name")
+                do { try checkLinkName(name, "column name") } catch let error as SeedloraError { throw bad(group, error.message) }
                 let dataset = try group.openDataset(name)
                 guard try dataset.shape().count == 1 else { throw bad(dataset, "a table column must be one-dimensional") }
                 switch try dataset.elementType() {

@@ -86,6 +86,32 @@ enum PythonWithH5py {
         #expect(json["latest"]?["x"]?["file"] == .string(first.objectsFile))
     }
 
+    /// A reader can open the store while a writer commits: the writer never opens index.h5 for
+    /// writing and replaces it by rename, so h5py always finds a complete index whose links resolve.
+    @Test func h5pyReadsWhileAWriterCommits() throws {
+        let environment = try PythonWithH5py.environment()
+        let directory = try Fixtures.temporaryDirectory("seedlora-live")
+        defer { FilePaths.removeTree(directory) }
+        let storePath = directory + "/live.seedstore", logPath = directory + "/commits.log"
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: builtExecutable("StoreStress"))
+        writer.arguments = [storePath, logPath]
+        try writer.run()
+        defer { kill(writer.processIdentifier, SIGKILL); writer.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(20)
+        while !FilePaths.exists(logPath), writer.isRunning, Date() < deadline { usleep(2_000) }
+        for read in 0..<2 {
+            let output = try runProcess("/usr/bin/env", ["python3", Self.script, storePath + "/index.h5"],
+                                        environment: environment, directory: "/")
+            try #require(output.status == 0, "read \(read) during commits failed: \(output.stderr)")
+            let json = try JSON.parse(output.stdout)
+            let counter = try #require(json["latest"]?["counter"]?["node"]?["hex"]?.stringValue)
+            #expect(counter.count == 16, "read \(read): latest/counter is \(counter)")
+            #expect((json["cell_order"]?.arrayValue?.count ?? 0) >= 1)
+        }
+        #expect(writer.isRunning, "the writer stopped while h5py read the store")
+    }
+
     private func str(_ s: String) -> JSON { .object([("type", .string("str")), ("value", .string(s))]) }
     private func int(_ n: Int64) -> JSON { .object([("type", .string("int64")), ("value", .string(String(n)))]) }
 

@@ -110,6 +110,28 @@ enum Samples {
         expectIdentical(try t.store.load(name: "x"), .integer(1), "x")
     }
 
+    @Test func concurrentCommitsAndReadsFromManyThreads() throws {
+        let t = try TemporaryStore()
+        let store = t.store  // a Sendable value: each thread uses it as another session would
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            do {
+                for i in 0..<5 {
+                    let index = thread * 5 + i
+                    try store.commit(cell: record(index), values: [("v\(index)", .tensor(tensor([3, 5]) { Float($0 + index) }))])
+                    _ = try store.results()
+                    expectIdentical(try store.load(name: "v\(index)"), .tensor(tensor([3, 5]) { Float($0 + index) }), "v\(index)")
+                }
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        #expect(failures.messages.isEmpty, "\(failures.messages)")
+        let cells = try t.store.cells()
+        #expect(cells.map(\.record.index) == Array(0..<20))
+        #expect(cells.map(\.commit).sorted() == Array(0..<20))
+    }
+
     @Test func emptyStoreAndEmptyCommit() throws {
         let t = try TemporaryStore()
         #expect(try t.store.cells().isEmpty)
@@ -178,4 +200,12 @@ enum Samples {
         #expect(error?.path == objects)
         #expect(error?.message.contains("cannot open /x") == true, "\(error?.message ?? "")")
     }
+}
+
+/// Error messages collected from several threads.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ message: String) { lock.lock(); list.append(message); lock.unlock() }
+    var messages: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }
