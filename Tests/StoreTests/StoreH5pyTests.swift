@@ -9,14 +9,19 @@ import TestSupport
 enum PythonWithH5py {
     static let packages = Fixtures.root + "/.build/store-tests-python"
 
-    static func environment() throws -> [String: String] {
+    /// Found (or installed) once per test process; concurrent callers wait for the first.
+    private static let found = Result { try find() }
+
+    static func environment() throws -> [String: String] { try found.get() }
+
+    private static func find() throws -> [String: String] {
         func importsH5py(_ environment: [String: String]) -> Bool {
             (try? runProcess("/usr/bin/env", ["python3", "-c", "import h5py"], environment: environment))?.status == 0
         }
         if importsH5py([:]) { return [:] }
         let withPackages = ["PYTHONPATH": packages]
         if importsH5py(withPackages) { return withPackages }
-        let staging = packages + ".tmp-\(getpid())"
+        let staging = packages + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         FilePaths.removeTree(staging)
         let install = try runProcess("/usr/bin/env", ["python3", "-m", "pip", "install", "--quiet", "--no-input",
                                                       "--disable-pip-version-check", "--target", staging, "h5py"])
