@@ -25,6 +25,15 @@ enum HDF5 {
         return try body()
     }
 
+    /// The version of the HDF5 library in use ("1.10.8").
+    static var libraryVersion: String {
+        locked {
+            var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+            guard H5get_libversion(&major, &minor, &release) >= 0 else { return "unknown" }
+            return "\(major).\(minor).\(release)"
+        }
+    }
+
     /// The messages on HDF5's error stack, outermost call first; clears the stack.
     static func errorStackMessage() -> String {
         var entries: [(function: String, description: String)] = []
