@@ -35,11 +35,16 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/REPL"),
 
+        // Test helper: commits store cells in a loop until killed (the store's SIGKILL test).
+        .executableTarget(name: "StoreStress", dependencies: ["Ops", "TestSupport"], path: "Sources/StoreStress"),
+
         .target(name: "TestSupport", dependencies: ["Ops"], path: "Tests/TestSupport"),
         .testTarget(name: "OpsTests", dependencies: ["Ops", "TestSupport"], path: "Tests/OpsTests"),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Ops", "TestSupport"],
                     path: "Tests/PluginsTests"),
         .testTarget(name: "CLITests", dependencies: ["REPL", "TestSupport", "Ops"], path: "Tests/CLITests"),
         .testTarget(name: "PlotTests", dependencies: ["Ops", "TestSupport"], path: "Tests/PlotTests"),
+        .testTarget(name: "StoreTests", dependencies: ["Ops", "TestSupport", "StoreStress"], path: "Tests/StoreTests",
+                    exclude: ["read_store.py"]),
     ]
 )

@@ -115,6 +115,14 @@ public enum FilePaths {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Flushes a closed file's bytes to disk (before it is renamed into place).
+    static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SeedloraError(.io, path: path, "cannot open to flush: \(MappedFile.errnoText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SeedloraError(.io, path: path, "cannot flush to disk: \(MappedFile.errnoText())") }
+    }
+
     /// fsync on a directory makes a rename inside it durable; failures are harmless here.
     static func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
