@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Ops
+
+/// Ctrl-C handling: the SIGINT handler only sets an atomic flag (`Cancellation`), which the
+/// interpreter checks between statements, in loops and between modules.
+enum Interrupts {
+    /// The process-wide flag the handler sets (immutable reference to an atomic).
+    static let flag = Cancellation()
+
+    /// Installs the handler without SA_RESTART, so a blocking read or select returns EINTR
+    /// and the line editor can notice Ctrl-C at the prompt.
+    static func install(_ cancellation: Cancellation) {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interrupts.flag.cancel() }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+}
