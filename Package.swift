@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "seedlora", targets: ["REPL"]),
         .library(name: "SeedloraOps", targets: ["Ops"]),
         .library(name: "SeedloraPlugins", targets: ["Plugins"]),
+        .library(name: "SeedloraKernel", targets: ["Kernel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,5 +39,7 @@ let package = Package(
         .testTarget(name: "PluginsTests", dependencies: ["Plugins", "Ops", "TestSupport"],
                     path: "Tests/PluginsTests"),
         .testTarget(name: "CLITests", dependencies: ["REPL", "TestSupport", "Ops"], path: "Tests/CLITests"),
+        // The Seed language: golden scripts (Tests/Scripts/**/*.seed, docs/language.md) and parser errors.
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Plugins", "Ops", "TestSupport"], path: "Tests/KernelTests"),
     ]
 )

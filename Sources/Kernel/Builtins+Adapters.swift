@@ -5,8 +5,8 @@ import Plugins
 enum AdapterBuiltins {
     static var all: [Builtin] { [
         Builtin("load(path)", .adapters, "Loads a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).",
-                example: "a = load(\"examples/adapters/taskA_seed42\")") { args, _ in
-            let path = try args.string(0)
+                example: "a = load(\"examples/adapters/taskA_seed42\")") { args, interp in
+            let path = interp.resolvePath(try args.string(0))
             do {
                 return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path)))
             } catch let error as SeedloraError {

@@ -10,7 +10,7 @@ enum ExportBuiltins {
                 "Writes an adapter as a PEFT adapter directory (format=\"peft\") or dense deltas (format=\"delta\").",
                 example: "export(m, \"out/merged\", format=\"peft\")") { args, interp in
             let adapter = try args.adapter(0)
-            let dir = try args.string(1)
+            let dir = interp.resolvePath(try args.string(1))
             let format = try args.string(2)
             let rank = try args.optionalInt(3)
             if let rank, rank < 1 { throw args.bad(3, "a positive int") }

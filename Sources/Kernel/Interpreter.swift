@@ -28,6 +28,13 @@ final class Interpreter {
     var importing: [String] = []
     /// The file whose statements are running, for relative imports.
     var currentDirectory: String = "."
+    /// Relative paths given to `load` and `export` resolve against this (the process's
+    /// working directory by default; tests set the repository root).
+    var workingDirectory: String = "."
+
+    func resolvePath(_ path: String) -> String {
+        SourceLoader.resolve(path, relativeTo: workingDirectory)
+    }
 
     /// Seed calls nested deeper than this are an error, not a crash.
     static let maxCallDepth = 1000

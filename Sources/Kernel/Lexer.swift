@@ -68,7 +68,7 @@ struct Lexer {
             }
             if c == "\\", peek(1) == "\n" { pos += 2; continue }   // explicit line continuation
             if c == "#" { comment(); continue }
-            if c.isNumber && c.isASCII || (c == "." && (peek(1)?.isASCII ?? false) && (peek(1)?.isNumber ?? false)) {
+            if c.isNumber && c.isASCII || (c == "." && !afterOperand && (peek(1)?.isASCII ?? false) && (peek(1)?.isNumber ?? false)) {
                 number(); continue
             }
             if c == "f", peek(1) == "\"" || peek(1) == "'" {
@@ -87,6 +87,14 @@ struct Lexer {
     }
 
     private var openOffsets: [Int] = []
+
+    /// Whether the last token can be followed by `.name` (so `d.1` is not `d` then `0.1`).
+    private var afterOperand: Bool {
+        switch tokens.last?.kind {
+        case .identifier?, .symbol(.rparen)?, .symbol(.rbracket)?, .string?: return true
+        default: return false
+        }
+    }
 
     private mutating func comment() {
         let start = pos

@@ -294,8 +294,11 @@ extension Parser {
                 }
                 let errors = lexed.errors + sub.diagnostics
                 if let first = errors.first {
-                    // A hole ends inside the string, so its errors are never "at end of input".
-                    record(first.message, span: first.span ?? Span(file: file, start: start, end: end), atEnd: false)
+                    // A hole ends inside the string, so its errors are never "at end of input":
+                    // the end of the hole is its closing brace.
+                    let message = first.message.hasSuffix("found end of input")
+                        ? String(first.message.dropLast("end of input".count)) + "'}'" : first.message
+                    record(message, span: first.span ?? Span(file: file, start: start, end: end), atEnd: false)
                     throw Abort()
                 }
                 guard let expr else { throw Abort() }

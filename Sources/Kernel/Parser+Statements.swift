@@ -5,6 +5,12 @@ extension Parser {
         var result: [Stmt] = []
         skipNewlines()
         while !isAtEnd && !(untilBrace && check(.rbrace)) {
+            if !untilBrace && check(.rbrace) {
+                record(SyntaxMessage.unexpectedCloseBrace, span: peek.span, atEnd: false)
+                advance()
+                skipNewlines()
+                continue
+            }
             do {
                 if let stmt = try statement() { result.append(stmt) }
                 try endOfStatement()

@@ -101,6 +101,12 @@ public final class Session {
         interpreter.imported = []
     }
 
+    /// Where relative paths of `load` and `export` start (default: the process's directory).
+    public var workingDirectory: String {
+        get { interpreter.workingDirectory }
+        set { interpreter.workingDirectory = newValue }
+    }
+
     public var host: Host {
         get { interpreter.host }
         set { interpreter.host = newValue }

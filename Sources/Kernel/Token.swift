@@ -51,7 +51,7 @@ struct Token: Sendable {
         case let .identifier(name): return "name '\(name)'"
         case let .keyword(k): return "keyword '\(k.rawValue)'"
         case let .symbol(s): return "'\(s.rawValue)'"
-        case .newline: return "end of line"
+        case .newline: return span.start == span.end ? "end of input" : "end of line"
         case .eof: return "end of input"
         }
     }
