@@ -14,12 +14,14 @@ indirect enum Expr: Sendable {
     case index(Expr, [IndexItem], Span)
     case attribute(Expr, String, Span)
     case function(FunctionDecl, Span)
+    /// `[element for names in iterable if condition]`
+    case comprehension(Expr, [String], Expr, Expr?, Span)
 
     var span: Span {
         switch self {
         case let .literal(_, s), let .fstring(_, s), let .name(_, s), let .list(_, s), let .dict(_, s),
              let .unary(_, _, s), let .binary(_, _, _, s), let .logical(_, _, _, s), let .call(_, _, s),
-             let .index(_, _, s), let .attribute(_, _, s), let .function(_, s):
+             let .index(_, _, s), let .attribute(_, _, s), let .function(_, s), let .comprehension(_, _, _, _, s):
             return s
         }
     }

@@ -6,11 +6,14 @@ enum AdapterBuiltins {
     static var all: [Builtin] { [
         Builtin("load(path)", .adapters, "Loads a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).",
                 example: "a = load(\"examples/adapters/taskA_seed42\")") { args, interp in
-            let path = interp.resolvePath(try args.string(0))
+            let given = try args.string(0)
+            let path = interp.resolvePath(given)
             do {
-                return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path)))
+                return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path), label: given))
             } catch let error as SeedloraError {
-                throw BuiltinError(error.description, span: args.spans[0])
+                // Report the path as the user wrote it, not as resolved.
+                let shown = error.path.map { $0.hasPrefix(path) ? given + $0.dropFirst(path.count) : $0 }
+                throw BuiltinError(SeedloraError(error.kind, path: shown, error.message).description, span: args.spans[0])
             }
         },
         Builtin("modules(adapter)", .adapters, "The adapter's module names, sorted.", example: "modules(a)[0:2]") { args, _ in
@@ -58,7 +61,7 @@ enum AdapterBuiltins {
             for module in adapter.modules {
                 try interp.cancellation.check()
                 let m = Analysis.moments(module.form)
-                let dtype = adapter.source?.module(module.name)?.dtype.rawValue ?? "f32"
+                let dtype = (adapter.source?.module(module.name)?.dtype.rawValue ?? "f32").lowercased()
                 var rank: Value = .nil, scale: Value = .nil
                 if case let .factored(l) = module.form { rank = .int(l.rank); scale = .float(l.scale) }
                 rows.append([.string(module.name), .string(module.kind.rawValue), Analysis.shapeValue(module.form.shape),

@@ -163,8 +163,10 @@ enum GeneralBuiltins {
         Builtin("round(x, digits=0)", .general, "Rounds half to even (Python's rule); an int when digits is 0.", example: "round(2.675, 2)") { args, _ in
             let x = try args.double(0), digits = try args.int(1)
             if digits == 0, case .int = args[0] { return args[0] }
-            let p = pow10(digits)
-            let r = (x * p).rounded(.toNearestOrEven) / p
+            // printf rounds the exact binary value, as Python's round does (2.675 -> 2.67).
+            let r = digits > 0 && digits <= 17 && x.isFinite
+                ? Double(cFormat("%.\(digits)f", x)) ?? x
+                : (x * pow10(digits)).rounded(.toNearestOrEven) / pow10(digits)
             if digits == 0 {
                 guard r.isFinite, abs(r) < 9.2e18 else { return .float(r) }
                 return .int(Int(r))

@@ -133,7 +133,8 @@ enum SeedStrategyRunner {
             ] + extra
             let result = try interp.callFunction(strategy, call, at: args.callSpan)
             guard case let .tensor(t) = result, t.shape == group.shape else {
-                let got = (try? Arithmetic.asTensor(result)).map { Printer.shape($0.shape) } ?? "a \(result.typeName)"
+                var got = "a \(result.typeName)"
+                if case let .tensor(t) = result { got = "a tensor of shape \(Printer.shape(t.shape))" }
                 throw BuiltinError("strategy \(strategy.name) returned \(got) for module \(group.name); expected a tensor of shape \(Printer.shape(group.shape))")
             }
             modules.append(.init(name: group.name, kind: group.kind, form: .dense(t)))

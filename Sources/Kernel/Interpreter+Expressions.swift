@@ -72,6 +72,19 @@ extension Interpreter {
             throw fail(noAttribute(object, name), at: span)
         case let .function(decl, _):
             return .function(FunctionValue(decl: decl, closure: env))
+        case let .comprehension(element, names, iterableExpr, condition, span):
+            // Its own scope, as in Python 3: the loop variables do not leak.
+            let scope = Environment(parent: env)
+            let iterable = try evaluate(iterableExpr, in: env)
+            var items: [Value] = []
+            try iterate(iterable, at: iterableExpr.span) { item in
+                try checkInterrupt(at: span)
+                try bindLoopVariables(names, item, in: scope, at: span)
+                if let condition, try !truthy(try evaluate(condition, in: scope), at: condition.span) { return true }
+                items.append(try evaluate(element, in: scope))
+                return true
+            }
+            return .list(items)
         }
     }
 

@@ -243,6 +243,9 @@ extension Parser {
             var elements: [Expr] = []
             while !check(.rbracket) {
                 elements.append(try expression())
+                if elements.count == 1, check(.for), let element = elements.first {
+                    return try comprehension(element, open: token)
+                }
                 if !match(.comma) { break }
             }
             if !check(.rbracket) {
@@ -274,6 +277,28 @@ extension Parser {
         default:
             throw error(SyntaxMessage.expectedExpression(token), at: token)
         }
+    }
+
+    /// The rest of `[element for x in xs if cond]` after the element.
+    mutating func comprehension(_ element: Expr, open: Token) throws -> Expr {
+        advance()   // for
+        var names: [String] = []
+        repeat {
+            guard case let .identifier(name) = peek.kind else {
+                throw error(SyntaxMessage.expectedName("a loop variable name", found: peek), at: peek)
+            }
+            advance()
+            names.append(name)
+        } while match(.comma)
+        guard match(.in) else { throw error("expected 'in' after the loop variable, found \(peek.describe)", at: peek) }
+        let iterable = try or()
+        var condition: Expr?
+        if match(.if) { condition = try or() }
+        if !check(.rbracket) {
+            throw error(SyntaxMessage.expectedClosing("]", open: "[", at: open.span, found: peek), at: peek)
+        }
+        advance()
+        return .comprehension(element, names, iterable, condition, open.span.through(previous.span))
     }
 
     /// Parses each f-string hole from its place in the file, so errors point inside the string.

@@ -107,6 +107,7 @@ extension Parser {
         case .list: return "a list"
         case .dict: return "a dict"
         case .fstring: return "an f-string"
+        case .comprehension: return "a list comprehension"
         case .function: return "a function"
         case .name, .index, .attribute: return "this"
         }

@@ -83,7 +83,9 @@ enum Printer {
         let width = shown.map { format.text($0).count }.max() ?? 1
         let prefix = "tensor("
         var body = ""
-        if t.rank == 0 {
+        if t.count == 0 && t.rank > 0 {
+            body = "[]"
+        } else if t.rank == 0 {
             body = format.text(t.data.first ?? 0)
         } else {
             body = block(t, dim: 0, offset: 0, indent: prefix.count, summarize: summarize, format: format, width: width)

@@ -207,8 +207,8 @@ public final class AdapterValue {
         self.method = method
     }
 
-    convenience init(loaded: PeftAdapter) {
-        self.init(label: loaded.path,
+    convenience init(loaded: PeftAdapter, label: String? = nil) {
+        self.init(label: label ?? loaded.path,
                   modules: loaded.modules.map { Module(name: $0.name, kind: $0.kind, form: .factored($0.delta)) },
                   source: loaded, template: loaded.config, inputs: [loaded.path], method: nil)
     }

@@ -41,7 +41,8 @@ struct GoldenScript: CustomStringConvertible {
         let diagnostics = session.run(source, name: name, options: .init(continueAfterError: true))
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        let errors = diagnostics.map { ExpectedError(line: $0.span?.line ?? 0, message: $0.message) }
+        // An error counts on the line of the top-level statement that raised it.
+        let errors = diagnostics.map { ExpectedError(line: $0.stack.first?.span.line ?? $0.span?.line ?? 0, message: $0.message) }
         return (lines, errors, diagnostics.map { $0.rendered() }.joined(separator: "\n"))
     }
 
@@ -84,6 +85,8 @@ extension String {
     /// The text after `marker` in a comment, if the line has one.
     func comment(after marker: String) -> String? {
         guard let range = range(of: marker) else { return nil }
-        return String(self[range.upperBound...]).trimmingCharacters(in: .whitespaces)
+        var text = Substring(self[range.upperBound...])
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return String(text)
     }
 }
