@@ -12,6 +12,7 @@ import os
 import pty
 import re
 import select
+import signal
 import sys
 import tempfile
 import time
@@ -22,11 +23,15 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
 
 class Repl:
+    children = []
     def __init__(self, history):
         env = dict(os.environ, SEEDLORA_HISTORY=history, TERM="xterm", INPUTRC="/dev/null")
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            # Start clean even if our parent (a test runner) blocks signals.
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
             os.execve(BINARY, [BINARY], env)
+        Repl.children.append(self.pid)
         self.buffer = b""
 
     def read_until(self, pattern, timeout=10.0):
@@ -62,6 +67,7 @@ class Repl:
         while time.monotonic() < deadline:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
+                Repl.children.remove(self.pid)
                 return os.waitstatus_to_exitcode(status)
             try:
                 if select.select([self.fd], [], [], 0.1)[0]:
@@ -178,10 +184,22 @@ def main():
     return 0 if passed == len(results) else 1
 
 
+def kill_children():
+    for pid in Repl.children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
 if __name__ == "__main__":
     try:
-        sys.exit(main())
+        code = main()
     except (TimeoutError, EOFError) as error:
         print(f"FAIL {error}")
         print(f"{sum(results)} passed, {len(results) - sum(results) + 1} failed")
-        sys.exit(1)
+        code = 1
+    finally:
+        kill_children()
+    sys.exit(code)

@@ -12,6 +12,14 @@ enum Interrupts {
     /// Installs the handler without SA_RESTART, so a blocking read or select returns EINTR
     /// and the line editor can notice Ctrl-C at the prompt.
     static func install(_ cancellation: Cancellation) {
+        // A parent (a test runner, a supervisor) may have left SIGINT blocked; threads
+        // started later (the interpreter's) inherit this thread's mask.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGHUP)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in Interrupts.flag.cancel() }
         sigemptyset(&action.sa_mask)

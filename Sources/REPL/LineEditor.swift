@@ -64,6 +64,11 @@ final class LineEditor {
                 rl_callback_handler_remove()
                 return .endOfInput
             }
+            if descriptor.revents & Int16(POLLERR | POLLNVAL) != 0 {
+                // The terminal is gone: nothing more will come.
+                rl_callback_handler_remove()
+                return .endOfInput
+            }
             if descriptor.revents & Int16(POLLIN | POLLHUP) == 0 { continue }
             rl_callback_read_char()
             switch LineEditor.received.withLock({ $0 }) {

@@ -20,10 +20,13 @@ struct CLIRunner {
         return candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? candidates[2]
     }()
 
-    static func run(_ arguments: [String]) throws -> Output {
+    /// Runs `seedlora` (or `program`, whose arguments then include its own name first) in
+    /// `directory` (the current one by default).
+    static func run(_ arguments: [String], directory: String? = nil, program: String? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: program ?? executable)
+        process.arguments = program == nil ? arguments : Array(arguments.dropFirst())
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
