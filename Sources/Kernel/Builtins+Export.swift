@@ -10,7 +10,8 @@ enum ExportBuiltins {
                 "Writes an adapter as a PEFT adapter directory (format=\"peft\") or dense deltas (format=\"delta\").",
                 example: "export(m, \"out/merged\", format=\"peft\")") { args, interp in
             let adapter = try args.adapter(0)
-            let dir = interp.resolvePath(try args.string(1))
+            let given = try args.string(1)
+            let dir = interp.resolvePath(given)
             let format = try args.string(2)
             let rank = try args.optionalInt(3)
             if let rank, rank < 1 { throw args.bad(3, "a positive int") }
@@ -19,7 +20,7 @@ enum ExportBuiltins {
             }
             guard !dir.isEmpty else { throw args.bad(1, "a directory path") }
             if FilePaths.exists(dir) && !FilePaths.exists(dir + "/adapter_config.json") && !FilePaths.exists(dir + "/delta.safetensors") {
-                throw BuiltinError("\(dir) exists and is not an earlier export (no adapter_config.json or delta.safetensors); refusing to replace it", span: args.spans[1])
+                throw BuiltinError("\(given) exists and is not an earlier export (no adapter_config.json or delta.safetensors); refusing to replace it", span: args.spans[1])
             }
             let card = "# Exported by seedlora \(SeedloraVersion.string)\n\nFrom `\(adapter.method.map { "merge(\($0))" } ?? adapter.label)` of:\n"
                 + adapter.inputs.map { "- `\($0)`" }.joined(separator: "\n") + "\n"
