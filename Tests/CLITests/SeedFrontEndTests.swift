@@ -55,6 +55,34 @@ import TestSupport
         }
     }
 
+    /// `seedlora merge --plugin file.seed --method name` uses a strategy written in Seed.
+    @Test func mergesWithAStrategyWrittenInSeed() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(dir) }
+        let plugin = dir + "/trimmed.seed"
+        try """
+            strategy trimmed_mean(deltas, weights, trim=0.0) {
+                total = zeros(deltas[0].shape)
+                for d in deltas { total = total + d }
+                return total / len(deltas) * (1 - trim)
+            }
+            """.write(toFile: plugin, atomically: true, encoding: .utf8)
+        let inputs = Fixtures.seedPaths
+        let delta = try CLIRunner.run(["merge", "--plugin", plugin, "--method", "trimmed_mean"] + inputs
+                                      + ["--out", dir + "/delta", "--format", "delta", "--param", "trim=0.5", "--quiet"])
+        #expect(delta.status == 0, "\(delta.stderr)")
+        #expect(FilePaths.exists(dir + "/delta/delta.safetensors"))
+        let peft = try CLIRunner.run(["merge", "--plugin", plugin, "--method", "trimmed_mean"] + inputs
+                                     + ["--out", dir + "/peft", "--rank", "4", "--quiet"])
+        #expect(peft.status == 0, "\(peft.stderr)")
+        let check = try CLIRunner.run(["-e", "a = load(\"\(dir)/peft\")\nprint(len(a), a.rank)"])
+        #expect(check.stdout == "14 4\n", "\(check.stderr)")
+        let wrong = try CLIRunner.run(["merge", "--plugin", plugin, "--method", "trimmed_mean"] + inputs
+                                      + ["--out", dir + "/x", "--format", "delta", "--param", "trimm=0.5"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("strategy trimmed_mean has no parameter 'trimm'; did you mean 'trim'?"))
+    }
+
     /// scripts/repl-pty-test.py: history across a restart, tab completion, a continuation
     /// line, Ctrl-C during a long computation (back within 1 s, variables intact).
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
