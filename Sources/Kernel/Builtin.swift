@@ -188,7 +188,9 @@ struct Args {
     func list(_ i: Int) throws -> [Value] {
         switch self[i] {
         case let .list(l): return l.items
-        case let .range(a, b, s): return Ranges.elements(a, b, s)
+        case let .range(a, b, s):
+            guard Ranges.count(a, b, s) <= 10_000_000 else { throw bad(i, "list (or a range of at most 10 million elements)") }
+            return Ranges.elements(a, b, s)
         default: throw bad(i, "list")
         }
     }
@@ -236,10 +238,14 @@ struct Args {
 }
 
 enum Ranges {
+    /// The number of elements, computed without overflow (huge ranges are still lazy).
     static func count(_ start: Int, _ stop: Int, _ step: Int) -> Int {
-        if step > 0 { return stop > start ? (stop - start - 1) / step + 1 : 0 }
-        if step < 0 { return start > stop ? (start - stop - 1) / (-step) + 1 : 0 }
-        return 0
+        guard step != 0 else { return 0 }
+        let (span, overflow) = step > 0 ? stop.subtractingReportingOverflow(start) : start.subtractingReportingOverflow(stop)
+        if overflow { return Int.max }
+        guard span > 0 else { return 0 }
+        let magnitude = step == Int.min ? Int.max : abs(step)
+        return (span - 1) / magnitude + 1
     }
 
     static func elements(_ start: Int, _ stop: Int, _ step: Int) -> [Value] {

@@ -201,24 +201,37 @@ enum Arithmetic {
     static func equality(_ left: Value, _ right: Value, negate: Bool) throws -> Value {
         if case .tensor = left { return try tensorBinary(negate ? .notEqual : .equal, left, right) }
         if case .tensor = right { return try tensorBinary(negate ? .notEqual : .equal, left, right) }
-        let same = equal(left, right, depth: 0)
+        var budget = 1_000_000
+        let same = equal(left, right, depth: 0, budget: &budget)
         return .bool(negate ? !same : same)
     }
 
     /// Structural equality (numbers across int/float, lists and dicts element by element).
     static func equal(_ left: Value, _ right: Value, depth: Int) -> Bool {
-        guard depth < 100 else { return false }   // a list that contains itself
+        var budget = 1_000_000
+        return equal(left, right, depth: depth, budget: &budget)
+    }
+
+    /// `budget` bounds the work, so lists that contain themselves compare in bounded time.
+    static func equal(_ left: Value, _ right: Value, depth: Int, budget: inout Int) -> Bool {
+        budget -= 1
+        guard depth < 100, budget > 0 else { return false }
         switch (left, right) {
         case (.nil, .nil): return true
         case let (.string(a), .string(b)): return a == b
         case let (.int(a), .int(b)): return a == b
         case let (.list(a), .list(b)):
-            return a === b || (a.items.count == b.items.count
-                && zip(a.items, b.items).allSatisfy { equal($0, $1, depth: depth + 1) })
+            if a === b { return true }
+            guard a.items.count == b.items.count else { return false }
+            for (x, y) in zip(a.items, b.items) where !equal(x, y, depth: depth + 1, budget: &budget) { return false }
+            return true
         case let (.dict(a), .dict(b)):
             if a === b { return true }
             guard a.count == b.count else { return false }
-            return a.pairs.allSatisfy { k, v in b.get(k).map { equal(v, $0, depth: depth + 1) } ?? false }
+            for (k, v) in a.pairs {
+                guard let w = b.get(k), equal(v, w, depth: depth + 1, budget: &budget) else { return false }
+            }
+            return true
         case let (.range(a1, b1, s1), .range(a2, b2, s2)): return a1 == a2 && b1 == b2 && s1 == s2
         case let (.adapter(a), .adapter(b)): return a === b
         case let (.function(a), .function(b)): return a === b

@@ -10,7 +10,9 @@ extension Parser {
 
     mutating func or() throws -> Expr {
         var left = try and()
+        var chain = 0
         while check(.or) {
+            try lengthen(&chain)
             advance()
             let right = try and()
             left = .logical(.or, left, right, left.span.through(right.span))
@@ -20,7 +22,9 @@ extension Parser {
 
     mutating func and() throws -> Expr {
         var left = try not()
+        var chain = 0
         while check(.and) {
+            try lengthen(&chain)
             advance()
             let right = try not()
             left = .logical(.and, left, right, left.span.through(right.span))
@@ -37,6 +41,15 @@ extension Parser {
             return .unary(.not, operand, token.span.through(operand.span))
         }
         return try comparison()
+    }
+
+    /// A chain `a + b + c + ...` builds a tree as deep as it is long; evaluating and freeing
+    /// it recurses that deep, so very long chains are refused.
+    mutating func lengthen(_ chain: inout Int) throws {
+        chain += 1
+        if chain > Parser.maxChain {
+            throw error("expression has more than \(Parser.maxChain) operators in a row; split it into several statements", at: peek)
+        }
     }
 
     mutating func comparisonOperator() -> BinaryOp? {
@@ -67,6 +80,7 @@ extension Parser {
 
     mutating func additive() throws -> Expr {
         var left = try multiplicative()
+        var chain = 0
         while true {
             let op: BinaryOp
             switch peek.kind {
@@ -74,6 +88,7 @@ extension Parser {
             case .symbol(.minus): op = .subtract
             default: return left
             }
+            try lengthen(&chain)
             advance()
             let right = try multiplicative()
             left = .binary(op, left, right, left.span.through(right.span))
@@ -82,6 +97,7 @@ extension Parser {
 
     mutating func multiplicative() throws -> Expr {
         var left = try unary()
+        var chain = 0
         while true {
             let op: BinaryOp
             switch peek.kind {
@@ -92,6 +108,7 @@ extension Parser {
             case .symbol(.at): op = .matmul
             default: return left
             }
+            try lengthen(&chain)
             advance()
             let right = try unary()
             left = .binary(op, left, right, left.span.through(right.span))

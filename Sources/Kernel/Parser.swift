@@ -12,6 +12,7 @@ struct Parser {
     /// Nesting of expressions and blocks; bounded so hostile input cannot exhaust the stack.
     var depth = 0
     static let maxDepth = 200
+    static let maxChain = 10_000
     /// Enclosing loops and functions, for `break`/`continue`/`return` checks.
     var loops = 0
     var functions = 0
@@ -37,8 +38,13 @@ struct Parser {
     /// Whether `source` is a complete entry: it parses, or its errors are not at the end of
     /// the input. An interactive front end asks for another line while this is false.
     static func isComplete(_ source: String) -> Bool {
-        let (_, diagnostics) = parse(SourceFile(name: "<input>", text: source))
-        return !diagnostics.contains { $0.atEndOfInput }
+        var complete = true
+        // On the large stack: building and freeing a syntax tree recurses as deep as it is.
+        BigStack.run {
+            let (_, diagnostics) = parse(SourceFile(name: "<input>", text: source))
+            complete = !diagnostics.contains { $0.atEndOfInput }
+        }
+        return complete
     }
 
     /// One error per position: a lexical error and the parse error it causes say the same thing.

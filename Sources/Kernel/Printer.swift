@@ -13,16 +13,35 @@ enum Printer {
     }
 
     static func repr(_ value: Value, depth: Int = 0) -> String {
-        guard depth < 20 else { return "..." }
+        var budget = 200_000
+        return repr(value, depth: depth, budget: &budget)
+    }
+
+    /// `budget` bounds the elements written, so a list that contains itself prints `...`
+    /// instead of growing without end.
+    static func repr(_ value: Value, depth: Int, budget: inout Int) -> String {
+        budget -= 1
+        guard depth < 20, budget > 0 else { return "..." }
         switch value {
         case .nil: return "nil"
         case let .bool(b): return b ? "true" : "false"
         case let .int(i): return String(i)
         case let .float(x): return float(x)
         case let .string(s): return quoted(s)
-        case let .list(l): return "[" + l.items.map { repr($0, depth: depth + 1) }.joined(separator: ", ") + "]"
+        case let .list(l):
+            var parts: [String] = []
+            for item in l.items {
+                parts.append(repr(item, depth: depth + 1, budget: &budget))
+                if budget <= 0 { parts.append("..."); break }
+            }
+            return "[" + parts.joined(separator: ", ") + "]"
         case let .dict(d):
-            return "{" + d.pairs.map { "\(repr($0.0, depth: depth + 1)): \(repr($0.1, depth: depth + 1))" }.joined(separator: ", ") + "}"
+            var parts: [String] = []
+            for (k, v) in d.pairs {
+                parts.append("\(repr(k, depth: depth + 1, budget: &budget)): \(repr(v, depth: depth + 1, budget: &budget))")
+                if budget <= 0 { parts.append("..."); break }
+            }
+            return "{" + parts.joined(separator: ", ") + "}"
         case let .range(a, b, s): return s == 1 ? "range(\(a), \(b))" : "range(\(a), \(b), \(s))"
         case let .tensor(t): return tensor(t)
         case let .adapter(a):
@@ -205,7 +224,8 @@ enum Printer {
         switch v {
         case let .float(x): return x.isFinite ? cFormat("%.6g", x) : float(x)
         case let .string(s): return s
-        case let .list(l): return l.items.map { cell($0) }.joined(separator: "x")
+        case let .list(l) where l.items.allSatisfy({ if case .int = $0 { return true }; return false }):
+            return l.items.map { cell($0) }.joined(separator: "x")   // a shape
         default: return repr(v)
         }
     }

@@ -32,10 +32,14 @@ public final class Session {
     @discardableResult
     public func run(_ source: String, name: String = "<input>", directory: String = ".", options: Options = .init()) -> [Diagnostic] {
         let file = SourceFile(name: name, text: source)
-        let (program, syntax) = Parser.parse(file)
-        if !syntax.isEmpty { return syntax }
         var errors: [Diagnostic] = []
+        // Parse, run and free the tree on the large stack (all three recurse as deep as the code).
         BigStack.run {
+            let (program, syntax) = Parser.parse(file)
+            if !syntax.isEmpty {
+                errors = syntax
+                return
+            }
             let saved = interpreter.currentDirectory
             interpreter.currentDirectory = directory
             defer { interpreter.currentDirectory = saved }

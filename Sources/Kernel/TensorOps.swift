@@ -8,6 +8,7 @@ enum TensorOps {
         var shape: [Int] = []
         var data: [Float] = []
         func walk(_ v: Value, depth: Int) throws {
+            guard depth < 32 else { throw BuiltinError("lists nested more than 32 deep (does a list contain itself?)") }
             switch v {
             case .int, .float, .bool:
                 guard depth == shape.count else { throw BuiltinError("ragged nested list: every row must have the same length") }
@@ -21,6 +22,7 @@ enum TensorOps {
                 }
                 for item in l.items { try walk(item, depth: depth + 1) }
             case let .range(a, b, s):
+                guard Ranges.count(a, b, s) <= 100_000_000 else { throw BuiltinError("range too large for a tensor") }
                 try walk(.list(Ranges.elements(a, b, s)), depth: depth)
             case let .tensor(t):
                 guard depth == shape.count || (depth < shape.count && Array(shape[depth...]) == t.shape) else {
@@ -116,6 +118,10 @@ enum TensorOps {
         case (2, 2), (1, 2), (2, 1):
             let m = a.rank == 2 ? a.shape[0] : 1, k = a.shape.last ?? 0
             let kb = b.shape[0], n = b.rank == 2 ? b.shape[1] : 1
+            // BLAS takes 32-bit dimensions.
+            guard [m, k, n].allSatisfy({ $0 <= Int(Int32.max) }), (try? Tensor.elementCount([m, n])).map({ $0 <= 500_000_000 }) ?? false else {
+                throw BuiltinError("matmul: shapes \(Printer.shape(a.shape)) and \(Printer.shape(b.shape)) are too large")
+            }
             guard k == kb else {
                 throw BuiltinError("matmul: shapes \(Printer.shape(a.shape)) and \(Printer.shape(b.shape)) do not align (\(k) != \(kb))")
             }
@@ -158,7 +164,7 @@ enum TensorOps {
         var dims = shape
         if let free = dims.firstIndex(of: -1) {
             guard dims.filter({ $0 == -1 }).count == 1 else { throw BuiltinError("only one dimension can be -1") }
-            let known = dims.filter { $0 != -1 }.reduce(1, *)
+            let known = (try? Tensor.elementCount(dims.filter { $0 != -1 })) ?? 0
             guard known > 0, t.count % known == 0 else {
                 throw BuiltinError("cannot reshape \(t.count) elements into \(Printer.shape(shape))")
             }
