@@ -13,6 +13,7 @@ import pty
 import re
 import select
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -159,6 +160,28 @@ def main():
     text, _ = repl.prompt()
     check(":who lists variables", re.search(r"\bx\s+int\s+41", text) is not None, text)
 
+    # The example script pasted into the REPL prints what `seedlora run` prints.
+    script = open("examples/analysis.seed").read()
+    has_ties = subprocess.run([BINARY, "-e", 'print("ties" in strategies()["name"])'],
+                              capture_output=True, text=True).stdout.strip() == "true"
+    if not has_ties:
+        script = script.replace('strategy="ties", density=0.2', 'strategy="linear"')
+    with tempfile.NamedTemporaryFile("w", suffix=".seed", delete=False) as f:
+        f.write(script)
+    expected = subprocess.run([BINARY, "run", f.name], capture_output=True, text=True)
+    repl.send(":reset\r")
+    repl.prompt()
+    for line in script.splitlines():
+        repl.send(line + "\r")
+        time.sleep(0.02)
+    text, _ = repl.read_until(rb"\n6\n>>> $", timeout=30)
+    # The first line is the echo of the first script line (its prompt was read already).
+    printed = [l for l in text.split("\n")[1:] if not l.startswith((">>> ", "... ")) and l not in (">>>", "...")]
+    check("the example script pasted into the REPL prints what `seedlora run` prints",
+          expected.returncode == 0 and printed == expected.stdout.splitlines(),
+          f"\nrun:  {expected.stdout.splitlines()}\nrepl: {printed}\n{expected.stderr}")
+    os.unlink(f.name)
+
     # Ctrl-D exits.
     repl.send("\x04")
     code = repl.wait_exit()
@@ -168,10 +191,8 @@ def main():
     repl = Repl(history)
     repl.prompt()
     repl.send("\x1b[A")
-    text, _ = repl.read_until(rb":who")
-    repl.send("\x1b[A")
-    text, _ = repl.read_until(rb"print\(undefined_name\)")
-    check("history survives a restart", True)
+    text, _ = repl.read_until(rb"print\(scaled\(3\)\)")
+    check("history survives a restart (Up recalls the last line of the previous session)", True)
     repl.send("\x15")   # clear the line (Ctrl-U)
     repl.send("\x04")
     repl.wait_exit()
