@@ -171,15 +171,14 @@ def main():
     expected = subprocess.run([BINARY, "run", f.name], capture_output=True, text=True)
     repl.send(":reset\r")
     repl.prompt()
-    for line in script.splitlines():
-        repl.send(line + "\r")
-        time.sleep(0.02)
-    text, _ = repl.read_until(rb"\n6\n>>> $", timeout=30)
-    # The first line is the echo of the first script line (its prompt was read already).
-    printed = [l for l in text.split("\n")[1:] if not l.startswith((">>> ", "... ")) and l not in (">>>", "...")]
+    # A terminal paste: readline's bracketed-paste mode takes the text as one input.
+    repl.send("\x1b[200~" + script.rstrip("\n").replace("\n", "\r") + "\x1b[201~\r")
+    text, _ = repl.read_until(rb"\n6\n>>> $", timeout=60)
+    # After readline's echo of the pasted text comes exactly what the script prints.
+    shown = text.replace("\x00", "")
     check("the example script pasted into the REPL prints what `seedlora run` prints",
-          expected.returncode == 0 and printed == expected.stdout.splitlines(),
-          f"\nrun:  {expected.stdout.splitlines()}\nrepl: {printed}\n{expected.stderr}")
+          expected.returncode == 0 and shown.endswith("\n" + expected.stdout + PROMPT),
+          f"\nrun:  {expected.stdout!r}\nrepl: {shown[-len(expected.stdout) - 200:]!r}\n{expected.stderr}")
     os.unlink(f.name)
 
     # Ctrl-D exits.

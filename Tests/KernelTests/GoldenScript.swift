@@ -13,6 +13,8 @@ import TestSupport
 struct GoldenScript: CustomStringConvertible {
     let name: String
     let source: String
+    /// Where relative imports of the script resolve (its own directory).
+    var directory: String = Fixtures.root
 
     /// An expected error; a message ending in "..." matches any message that starts with the rest.
     struct ExpectedError: Equatable, CustomStringConvertible {
@@ -47,7 +49,7 @@ struct GoldenScript: CustomStringConvertible {
         var output = ""
         let session = Session(host: Host(write: { output += $0 }))
         session.workingDirectory = Fixtures.root
-        let diagnostics = session.run(source, name: name, options: .init(continueAfterError: true))
+        let diagnostics = session.run(source, name: name, directory: directory, options: .init(continueAfterError: true))
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
         // An error counts on the line of the top-level statement that raised it.
@@ -62,7 +64,8 @@ struct GoldenScript: CustomStringConvertible {
         var scripts: [GoldenScript] = []
         for case let path as String in walker where path.hasSuffix(".seed") {
             if let text = try? String(contentsOfFile: root + "/" + path, encoding: .utf8) {
-                scripts.append(GoldenScript(name: "Tests/Scripts/" + path, source: text))
+                let folder = (root + "/" + path as NSString).deletingLastPathComponent
+                scripts.append(GoldenScript(name: "Tests/Scripts/" + path, source: text, directory: folder))
             }
         }
         return scripts.sorted { $0.name < $1.name }

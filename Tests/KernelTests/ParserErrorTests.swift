@@ -113,3 +113,11 @@ let parserErrorCases: [ParserErrorCase] = [
         #expect(Session.isComplete(source) == expected)
     }
 }
+
+@Suite struct CellTests {
+    @Test func cellMarkersWithTitles() {
+        let cells = Session.cells("#%% load\nx = 1\n#%%\ny = 2\n  #%% plots and tables \n")
+        #expect(cells.map(\.title) == ["load", "", "plots and tables"])
+        #expect(cells.map(\.line) == [1, 3, 5])
+    }
+}
