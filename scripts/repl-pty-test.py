@@ -12,13 +12,14 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-BINARY = sys.argv[1] if len(sys.argv) > 1 else ".build/debug/seedlora"
+BINARY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/seedlora")
 PROMPT = ">>> "
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
@@ -87,7 +88,12 @@ def check(name, condition, detail=""):
 
 
 def main():
-    history = os.path.join(tempfile.mkdtemp(prefix="seedlora-pty-"), "history")
+    # Work in a scratch directory that sees the repository's examples, so the example
+    # script's export (out/merged) cannot collide with other tests running at the same time.
+    scratch = tempfile.mkdtemp(prefix="seedlora-pty-")
+    os.symlink(os.path.abspath("examples"), os.path.join(scratch, "examples"))
+    os.chdir(scratch)
+    history = os.path.join(scratch, "history")
     repl = Repl(history)
     repl.prompt()
 
@@ -199,6 +205,7 @@ def main():
         lines = f.read().splitlines()
     check("history file has one line per entry", "x = 41" in lines and "}" in lines, str(lines))
 
+    shutil.rmtree(scratch, ignore_errors=True)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1
