@@ -74,7 +74,7 @@ enum AnalysisBuiltins {
                 if by == "module" {
                     var rows: [[Value]] = []
                     for (name, g) in perModule {
-                        for i in 0..<adapters.count { for j in (i + 1)..<max(i + 1, adapters.count) {
+                        for i in 0..<adapters.count { for j in (i + 1)..<adapters.count {
                             rows.append([.string(name), .int(i), .int(j), .float(Analysis.cosine(g, i, j, adapters.count))])
                         } }
                     }

@@ -18,10 +18,10 @@ enum MergeBuiltins {
                 return try SeedStrategyRunner.merge(adapters, strategy: seedStrategy.function, args: args, interp: interp)
             }
             let entry: StrategyEntry
-            do { entry = try StrategyRegistry.entry(named: name) } catch let error as SeedloraError {
+            do { entry = try StrategyRegistry.entry(named: name) } catch {
+                // The registry's message lists only its own names; ours adds the Seed strategies.
                 let names = StrategyRegistry.all.map(\.info.name) + interp.strategies.map(\.name)
                 let hint = Suggest.closest(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
-                _ = error
                 throw BuiltinError("unknown strategy '\(name)'\(hint) (known: \(names.joined(separator: ", ")))", span: args.spans[1])
             }
             var raw: [(String, String)] = []

@@ -245,7 +245,3 @@ enum TensorBuiltins {
     }
 }
 
-extension Int {
-    func clamped(_ lo: Int, _ hi: Int) -> Int { Swift.min(Swift.max(self, lo), hi) }
-}
-

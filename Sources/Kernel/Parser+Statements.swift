@@ -199,14 +199,13 @@ extension Parser {
         // `if` as soon as it is complete).
         if peek.kind == .newline && peek(1).kind == .keyword(.else) { advance() }
         if check(.else) {
-            let elseToken = advance()
+            advance()
             if check(.if) {
                 let ifToken = advance()
                 otherwise = [try ifStatement(start: ifToken)]
             } else {
                 otherwise = try block(after: "the else branch")
             }
-            _ = elseToken
         }
         return .if(condition, then, otherwise, start.span.through(previous.span))
     }

@@ -17,6 +17,4 @@ enum Output {
             offset += n
         }
     }
-
-    static func flush() {}
 }

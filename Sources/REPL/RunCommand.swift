@@ -43,7 +43,6 @@ enum ScriptRunner {
 
     /// Prints diagnostics to stderr; exits 1 after errors (130 after an interrupt).
     static func finish(_ diagnostics: [Diagnostic]) {
-        Output.flush()
         guard !diagnostics.isEmpty else { return }
         for diagnostic in diagnostics { Terminal.printError(diagnostic.rendered()) }
         Terminal.exit(diagnostics.contains { $0.kind == .interrupted } ? 130 : 1)
