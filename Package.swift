@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "seedlora", targets: ["REPL"]),
         .library(name: "SeedloraOps", targets: ["Ops"]),
         .library(name: "SeedloraPlugins", targets: ["Plugins"]),
+        .library(name: "SeedloraKernel", targets: ["Kernel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,5 +47,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Ops", "TestSupport"], path: "Tests/PlotTests"),
         .testTarget(name: "StoreTests", dependencies: ["Ops", "TestSupport", "StoreStress"], path: "Tests/StoreTests",
                     exclude: ["read_store.py"]),
+        // The Seed language: golden scripts (Tests/Scripts/**/*.seed, docs/language.md) and parser errors.
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Plugins", "Ops", "TestSupport"], path: "Tests/KernelTests"),
     ]
 )

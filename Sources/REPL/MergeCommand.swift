@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernel
 import Ops
 import Plugins
 
@@ -65,6 +66,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing on success.")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("A .seed file defining strategies (`strategy name(deltas, weights, ...) { ... }`); repeatable.", valueName: "file"))
+    var plugin: [String] = []
+
     func validate() throws {
         if let rank, rank < 1 { throw ValidationError("--rank must be at least 1") }
         if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1") }
@@ -88,6 +92,7 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
+        if !plugin.isEmpty, try runSeedStrategy() { return }
         let start = Terminal.now()
         var request = MergeRequest()
         request.method = method ?? "seedlora"
@@ -146,5 +151,32 @@ struct MergeCommand: ParsableCommand {
         }
         lines.append("  wrote \(out) (\(Terminal.bytes(size))) in \(String(format: "%.2f", seconds)) s (\(phases))")
         Terminal.printError(lines.joined(separator: "\n"))
+    }
+
+    /// Loads the --plugin files; when --method names a strategy they define, merges with it
+    /// (per module, on dense deltas) and returns true. Otherwise the built-in path runs.
+    private func runSeedStrategy() throws -> Bool {
+        let session = ScriptRunner.makeSession()
+        Interrupts.install(session.cancellation)
+        for file in plugin {
+            let diagnostics = session.runFile(file)
+            if !diagnostics.isEmpty { ScriptRunner.finish(diagnostics) }
+        }
+        guard let method, session.seedStrategyNames.contains(method) else { return false }
+        guard format != "model" else {
+            throw ValidationError("--format model is not available for strategies written in Seed; use --format delta or --rank K")
+        }
+        if FileManager.default.fileExists(atPath: out) && !force {
+            throw SeedloraError(path: out, "output already exists; choose another --out or pass --force to replace it")
+        }
+        let parameters = params.map { param -> (String, String) in
+            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
+        }
+        let diagnostics = session.mergeWithSeedStrategy(method, inputs: adapters, parameters: parameters, output: out,
+                                                        format: format, rank: rank, dtype: dtype)
+        ScriptRunner.finish(diagnostics)
+        if !quiet { Terminal.printError("seedlora: merged \(adapters.count) adapters with \(method) (\(plugin.joined(separator: ", "))); wrote \(out)") }
+        return true
     }
 }

@@ -1,18 +1,39 @@
 import ArgumentParser
 import Kernel
 
-/// The root command: `seedlora <subcommand>`.
+/// The root command: `seedlora` alone starts the REPL, `seedlora -e 'expr'` evaluates and
+/// prints, `seedlora <subcommand>` runs one.
 struct SeedloraCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seedlora",
         abstract: "Merge and analyse LoRA adapters trained with different seeds.",
         discussion: """
             Examples:
+              seedlora                      start the Seed REPL
+              seedlora run analysis.seed    run a script
+              seedlora -e 'cosine([load("a"), load("b")])'
               seedlora merge --method seedlora runs/seed1 runs/seed2 runs/seed3 --out merged
               seedlora inspect runs/seed1
               seedlora strategies
             """,
         version: KernelInfo.banner,
-        subcommands: [MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self]
+        subcommands: [RunCommand.self, MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self]
     )
+
+    @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate Seed code and print the values of its expressions.", valueName: "code"))
+    var expression: String?
+
+    @Option(name: .customLong("history"), help: ArgumentHelp("REPL history file (default ~/.seedlora_history).", valueName: "path"))
+    var historyPath: String?
+
+    func run() throws {
+        if let expression {
+            let session = ScriptRunner.makeSession()
+            Interrupts.install(session.cancellation)
+            let diagnostics = session.run(expression, name: "<-e>", options: .init(echo: true))
+            ScriptRunner.finish(diagnostics)
+            return
+        }
+        Repl(historyPath: historyPath).run()
+    }
 }

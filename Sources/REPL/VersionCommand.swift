@@ -1,5 +1,5 @@
 import ArgumentParser
-import CReadline
+internal import CReadline
 import Kernel
 import Ops
 

@@ -1,0 +1,206 @@
+import Ops
+import Plugins
+
+/// A Seed session: variables, defined functions and strategies, and the host callbacks.
+///
+/// This is the whole public API of the language: front ends (the REPL, `seedlora run`,
+/// tests, a future notebook) create a session, feed it text, and get diagnostics back.
+/// A session never stops the process; a failed or interrupted entry leaves every variable
+/// assigned before it in place.
+public final class Session {
+    let interpreter: Interpreter
+    public let cancellation: Cancellation
+
+    public init(host: Host, cancellation: Cancellation = Cancellation()) {
+        self.cancellation = cancellation
+        interpreter = Interpreter(host: host, cancellation: cancellation, builtins: BuiltinTable.make())
+    }
+
+    public struct Options: Sendable {
+        /// Echo the value of top-level expression statements (the REPL).
+        public var echo = false
+        /// After an error in one top-level statement, go on with the next (golden tests).
+        public var continueAfterError = false
+        public init(echo: Bool = false, continueAfterError: Bool = false) {
+            self.echo = echo
+            self.continueAfterError = continueAfterError
+        }
+    }
+
+    /// Parses and runs `source`. Returns the diagnostics: every syntax error (nothing runs
+    /// then), or the runtime errors (one, unless `continueAfterError`).
+    @discardableResult
+    public func run(_ source: String, name: String = "<input>", directory: String = ".", options: Options = .init()) -> [Diagnostic] {
+        let file = SourceFile(name: name, text: source)
+        var errors: [Diagnostic] = []
+        // Parse, run and free the tree on the large stack (all three recurse as deep as the code).
+        BigStack.run {
+            let (program, syntax) = Parser.parse(file)
+            if !syntax.isEmpty {
+                errors = syntax
+                return
+            }
+            let saved = interpreter.currentDirectory
+            interpreter.currentDirectory = directory
+            defer { interpreter.currentDirectory = saved }
+            for statement in program.statements {
+                do {
+                    if case let .expression(expr) = statement, options.echo {
+                        try interpreter.checkInterrupt(at: statement.span)
+                        let value = try interpreter.evaluate(expr, in: interpreter.globals)
+                        if case .nil = value {} else { interpreter.host.write(Printer.repr(value) + "\n") }
+                    } else {
+                        _ = try interpreter.execute(statement, in: interpreter.globals)
+                    }
+                } catch let diagnostic as Diagnostic {
+                    interpreter.frames.removeAll()
+                    errors.append(diagnostic)
+                    if !options.continueAfterError || diagnostic.kind == .interrupted { return }
+                } catch {
+                    interpreter.frames.removeAll()
+                    errors.append(Diagnostic(.runtime, "\(error)", at: statement.span))
+                    if !options.continueAfterError { return }
+                }
+            }
+        }
+        return errors
+    }
+
+    /// Runs a script file; relative imports resolve against its directory.
+    @discardableResult
+    public func runFile(_ path: String, options: Options = .init()) -> [Diagnostic] {
+        let text: String
+        do { text = try SourceLoader.read(path) } catch {
+            return [Diagnostic(.runtime, "\(error)", at: nil)]
+        }
+        return run(text, name: path, directory: SourceLoader.directory(of: path), options: options)
+    }
+
+    /// Whether `source` is a complete entry; false means "ask for a continuation line"
+    /// (an unclosed bracket, block or string, or an operator at the end).
+    public static func isComplete(_ source: String) -> Bool {
+        Parser.isComplete(source)
+    }
+
+    /// `#%% title` cell markers of a source text: (title, line).
+    public static func cells(_ source: String) -> [(title: String, line: Int)] {
+        Parser.parse(SourceFile(name: "<cells>", text: source)).program.cells
+    }
+
+    /// Binds `name` to a value given as text (`--set k=v`): a number, true/false/nil, or a string.
+    public func set(_ name: String, text: String) {
+        let value: Value
+        if let i = Int(text) { value = .int(i) }
+        else if let x = Double(text) { value = .float(x) }
+        else if text == "true" || text == "false" { value = .bool(text == "true") }
+        else if text == "nil" { value = .nil }
+        else { value = .string(text) }
+        interpreter.globals.define(name, value)
+    }
+
+    /// Names of the strategies defined in Seed in this session.
+    public var seedStrategyNames: [String] { interpreter.strategies.map(\.name) }
+
+    /// `seedlora merge --plugin file.seed --method name`: merges `inputs` with a strategy
+    /// written in Seed and exports the result. Parameters come as command-line text
+    /// (numbers, true/false, comma lists of numbers, otherwise strings).
+    public func mergeWithSeedStrategy(_ name: String, inputs: [String], parameters: [(String, String)], output: String,
+                                      format: String, rank: Int?, dtype: String?) -> [Diagnostic] {
+        func literal(_ text: String) -> String {
+            if Int(text) != nil || Double(text) != nil || text == "true" || text == "false" { return text }
+            let parts = text.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
+            if parts.count > 1, parts.allSatisfy({ Double($0) != nil }) { return "[" + parts.joined(separator: ", ") + "]" }
+            return Printer.quoted(text)
+        }
+        var arguments = ["strategy=\(Printer.quoted(name))"]
+        for (key, value) in parameters {
+            guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), key.first?.isNumber == false else {
+                return [Diagnostic(.runtime, "invalid parameter name '\(key)'", at: nil)]
+            }
+            arguments.append("\(key)=\(literal(value))")
+        }
+        var export = ["__merged", Printer.quoted(output), "format=\(Printer.quoted(format))"]
+        if let rank { export.append("rank=\(rank)") }
+        if let dtype { export.append("dtype=\(Printer.quoted(dtype))") }
+        let program = """
+            __inputs = [\(inputs.map { "load(\(Printer.quoted($0)))" }.joined(separator: ", "))]
+            __merged = merge(__inputs, \(arguments.joined(separator: ", ")))
+            export(\(export.joined(separator: ", ")))
+            """
+        return run(program, name: "<merge --plugin>")
+    }
+
+    /// Forgets every variable, function and strategy.
+    public func reset() {
+        interpreter.globals = Environment(parent: nil)
+        interpreter.strategies = []
+        interpreter.imported = []
+    }
+
+    /// Where relative paths of `load` and `export` start (default: the process's directory).
+    public var workingDirectory: String {
+        get { interpreter.workingDirectory }
+        set { interpreter.workingDirectory = newValue }
+    }
+
+    public var host: Host {
+        get { interpreter.host }
+        set { interpreter.host = newValue }
+    }
+
+    // MARK: introspection for front ends
+
+    /// The session's variables: (name, type, short description), sorted by name.
+    public func variables() -> [(name: String, type: String, summary: String)] {
+        interpreter.globals.values.keys.sorted().compactMap { name in
+            guard let value = interpreter.globals.values[name] else { return nil }
+            var text = Printer.repr(value).split(separator: "\n").first.map(String.init) ?? ""
+            if text.count > 60 { text = String(text.prefix(57)) + "..." }
+            return (name, value.typeName, text)
+        }
+    }
+
+    /// `help` text for a name, or the overview.
+    public func help(_ name: String?) -> String {
+        Help.text(for: name, interpreter: interpreter)
+    }
+
+    public static var keywords: [String] { Keyword.allCases.map(\.rawValue) + ["strategy"] }
+    public static var builtinNames: [String] { BuiltinTable.all.map(\.name).sorted() }
+
+    /// Names a completion may offer: variables, builtins, keywords.
+    public func completionNames() -> [String] {
+        Array(Set(interpreter.globals.visibleNames + interpreter.builtins.keys + Session.keywords)).sorted()
+    }
+
+    /// Module names of every adapter held in a variable (for completion inside strings).
+    public func moduleNames() -> [String] {
+        var names = Set<String>()
+        for value in interpreter.globals.values.values {
+            if case let .adapter(a) = value { names.formUnion(a.modules.map(\.name)) }
+            if case let .list(l) = value {
+                for item in l.items { if case let .adapter(a) = item { names.formUnion(a.modules.map(\.name)) } }
+            }
+        }
+        return names.sorted()
+    }
+
+    /// Every strategy name: the registry's and those defined in this session.
+    public func strategyNames() -> [String] {
+        StrategyRegistry.all.map(\.info.name) + interpreter.strategies.map(\.name)
+    }
+}
+
+/// Every builtin, from the topic tables.
+/// Each session builds its own table (cheap: a few dozen closures), so no global state is shared.
+enum BuiltinTable {
+    static func make() -> [String: Builtin] {
+        var table: [String: Builtin] = [:]
+        for builtin in all { table[builtin.name] = builtin }
+        return table
+    }
+
+    static var all: [Builtin] {
+        GeneralBuiltins.all + TensorBuiltins.all + AdapterBuiltins.all + AnalysisBuiltins.all + MergeBuiltins.all + ExportBuiltins.all
+    }
+}

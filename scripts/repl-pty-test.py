@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Drives the `seedlora` REPL through a pseudo-terminal, as a person would.
+
+Checks: tab completion of a builtin and of a module name inside a string, a continuation
+line, Ctrl-C during a long computation (back at the prompt within 1 s, variables intact),
+Ctrl-C at the prompt (clears the line), Ctrl-D exits, and history surviving a restart.
+
+Usage: scripts/repl-pty-test.py [path/to/seedlora]   (run from the repository root)
+Prints one line per check and a final "N passed, N failed" line; exits 1 on failure.
+"""
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BINARY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/seedlora")
+PROMPT = ">>> "
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
+
+
+class Repl:
+    children = []
+    def __init__(self, history):
+        env = dict(os.environ, SEEDLORA_HISTORY=history, TERM="xterm", INPUTRC="/dev/null")
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            # Start clean even if our parent (a test runner) blocks signals.
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            os.execve(BINARY, [BINARY], env)
+        Repl.children.append(self.pid)
+        self.buffer = b""
+
+    def read_until(self, pattern, timeout=10.0):
+        """Reads until `pattern` (bytes regex) appears in the new output; returns (text, seconds)."""
+        start = time.monotonic()
+        while True:
+            clean = ANSI.sub(b"", self.buffer)
+            m = re.search(pattern, clean)
+            if m:
+                self.buffer = b""
+                return clean.decode("utf-8", "replace"), time.monotonic() - start
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                raise TimeoutError(f"waited {timeout}s for {pattern!r}; got {clean[-400:]!r}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise EOFError(f"REPL exited; output so far {clean[-400:]!r}")
+                self.buffer += chunk
+
+    def send(self, text):
+        os.write(self.fd, text.encode())
+
+    def prompt(self, timeout=10.0):
+        return self.read_until(re.escape(PROMPT.encode()) + rb"$", timeout)
+
+    def wait_exit(self, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                Repl.children.remove(self.pid)
+                return os.waitstatus_to_exitcode(status)
+            try:
+                if select.select([self.fd], [], [], 0.1)[0]:
+                    os.read(self.fd, 4096)
+            except OSError:
+                pass
+        raise TimeoutError("REPL did not exit")
+
+
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append(condition)
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else f": {detail}"))
+
+
+def main():
+    # Work in a scratch directory that sees the repository's examples, so the example
+    # script's export (out/merged) cannot collide with other tests running at the same time.
+    scratch = tempfile.mkdtemp(prefix="seedlora-pty-")
+    os.symlink(os.path.abspath("examples"), os.path.join(scratch, "examples"))
+    os.chdir(scratch)
+    history = os.path.join(scratch, "history")
+    repl = Repl(history)
+    repl.prompt()
+
+    repl.send("x = 41\r")
+    repl.prompt()
+
+    # Tab completes a builtin name.
+    repl.send("cosi\t")
+    text, _ = repl.read_until(rb"cosine")
+    repl.send("(eye(2), eye(2))\r")
+    text, _ = repl.prompt()
+    check("tab completes a builtin (cosi -> cosine)", "1.0" in text, text)
+
+    # Tab completes a module name inside a string.
+    repl.send('a = load("examples/adapters/taskA_seed42")\r')
+    repl.prompt()
+    repl.send('delta(a, "model.layers.0.mlp.do\t')
+    text, _ = repl.read_until(rb"down_proj")
+    repl.send('").shape\r')
+    text, _ = repl.prompt()
+    check("tab completes a module name in a string", "[64, 128]" in text, text)
+
+    # Tab completes a file path in a string.
+    repl.send('b = load("examples/adapt\t')
+    text, _ = repl.read_until(rb"examples/adapters/")
+    repl.send('taskB_seed42")\r')
+    repl.prompt()
+    repl.send("len(b)\r")
+    text, _ = repl.prompt()
+    check("tab completes a file path in a string", "14" in text, text)
+
+    # A continuation line.
+    repl.send("for i in range(2) {\r")
+    text, _ = repl.read_until(rb"\.\.\. $")
+    repl.send("print(i * 10)\r")
+    repl.read_until(rb"\.\.\. $")
+    repl.send("}\r")
+    text, _ = repl.prompt()
+    check("continuation lines run as one entry", re.search(r"\n0\n10\n", text) is not None, text)
+
+    # Ctrl-C during a long computation.
+    repl.send("n = 0\r")
+    repl.prompt()
+    repl.send("while true { n += 1 }\r")
+    time.sleep(0.7)
+    repl.send("\x03")
+    text, seconds = repl.prompt(timeout=5)
+    check(f"Ctrl-C interrupts a computation and returns to the prompt ({seconds:.3f} s)",
+          seconds < 1.0 and "interrupted" in text, text)
+    repl.send("print(x + 1, n > 0)\r")
+    text, _ = repl.prompt()
+    check("variables survive the interrupt", "42 true" in text, text)
+
+    # Ctrl-C at the prompt clears the line.
+    repl.send("garbage that is never run")
+    time.sleep(0.2)
+    repl.send("\x03")
+    repl.prompt()
+    repl.send("print(x)\r")
+    text, _ = repl.prompt()
+    check("Ctrl-C at the prompt clears the line", "41" in text and "unknown name" not in text, text)
+
+    # Errors keep the session.
+    repl.send("print(undefined_name)\r")
+    text, _ = repl.prompt()
+    check("an error prints a diagnostic and keeps the session", "unknown name 'undefined_name'" in text, text)
+
+    # Meta command.
+    repl.send(":who\r")
+    text, _ = repl.prompt()
+    check(":who lists variables", re.search(r"\bx\s+int\s+41", text) is not None, text)
+
+    # The example script pasted into the REPL prints what `seedlora run` prints.
+    script = open("examples/analysis.seed").read()
+    has_ties = subprocess.run([BINARY, "-e", 'print("ties" in strategies()["name"])'],
+                              capture_output=True, text=True).stdout.strip() == "true"
+    if not has_ties:
+        script = script.replace('strategy="ties", density=0.2', 'strategy="linear"')
+    with tempfile.NamedTemporaryFile("w", suffix=".seed", delete=False) as f:
+        f.write(script)
+    expected = subprocess.run([BINARY, "run", f.name], capture_output=True, text=True)
+    repl.send(":reset\r")
+    repl.prompt()
+    # A terminal paste: readline's bracketed-paste mode takes the text as one input.
+    repl.send("\x1b[200~" + script.rstrip("\n").replace("\n", "\r") + "\x1b[201~\r")
+    text, _ = repl.read_until(rb"\n6\n>>> $", timeout=60)
+    # After readline's echo of the pasted text comes exactly what the script prints.
+    shown = text.replace("\x00", "")
+    check("the example script pasted into the REPL prints what `seedlora run` prints",
+          expected.returncode == 0 and shown.endswith("\n" + expected.stdout + PROMPT),
+          f"\nrun:  {expected.stdout!r}\nrepl: {shown[-len(expected.stdout) - 200:]!r}\n{expected.stderr}")
+    os.unlink(f.name)
+
+    # Ctrl-D exits.
+    repl.send("\x04")
+    code = repl.wait_exit()
+    check("Ctrl-D exits with status 0", code == 0, str(code))
+
+    # History survives a restart: the previous entry is one Up-arrow away.
+    repl = Repl(history)
+    repl.prompt()
+    repl.send("\x1b[A")
+    text, _ = repl.read_until(rb"print\(scaled\(3\)\)")
+    check("history survives a restart (Up recalls the last line of the previous session)", True)
+    repl.send("\x15")   # clear the line (Ctrl-U)
+    repl.send("\x04")
+    repl.wait_exit()
+    with open(history) as f:
+        lines = f.read().splitlines()
+    check("history file has one line per entry", "x = 41" in lines and "}" in lines, str(lines))
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    passed = sum(results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    return 0 if passed == len(results) else 1
+
+
+def kill_children():
+    for pid in Repl.children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    except (TimeoutError, EOFError) as error:
+        print(f"FAIL {error}")
+        print(f"{sum(results)} passed, {len(results) - sum(results) + 1} failed")
+        code = 1
+    finally:
+        kill_children()
+    sys.exit(code)
