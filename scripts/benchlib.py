@@ -119,7 +119,9 @@ def fmt_runs(times):
 
 
 def run_measured(cmd, label):
-    """Run cmd once; return (wall seconds, peak RSS in MiB) of that child alone (wait4)."""
+    """Run cmd once; return (wall seconds, peak RSS in MiB) of that child alone (wait4).
+    The child's CPU time (user + sys) is kept in run_measured.last_cpu: unlike wall time it
+    hardly changes when other work shares the machine."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
@@ -132,4 +134,5 @@ def run_measured(cmd, label):
             sys.stderr.write(out.read().decode(errors="replace"))
             sys.stderr.write(err.read().decode(errors="replace"))
             die(f"{label} failed (exit {proc.returncode}): {' '.join(cmd)}")
+    run_measured.last_cpu = usage.ru_utime + usage.ru_stime
     return dt, usage.ru_maxrss / 1024.0
