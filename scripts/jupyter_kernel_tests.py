@@ -149,13 +149,51 @@ class SeedKernelTests(jupyter_kernel_test.KernelTests):
         reply = self.get_non_kernel_info_reply(timeout=5)
         self.assertEqual(reply["content"], {"status": "ok", "comms": {}})
 
+    def test_seed_malformed_messages_are_dropped(self):
+        """Garbage frames, bad JSON and a bad signature are logged and dropped; the kernel lives on."""
+        self.flush_channels()
+        socket = self.kc.shell_channel.socket
+        socket.send_multipart([b"garbage"])
+        socket.send_multipart([b"<IDS|MSG>", b"", b"{", b"{}", b"{}", b"{}"])
+        socket.send_multipart([b"<IDS|MSG>", b"0" * 64, b'{"msg_type": "kernel_info_request"}', b"{}", b"{}", b"{}"])
+        good = self.kc.session.msg("execute_request", {"code": "21 * 2", "silent": False})
+        frames = self.kc.session.serialize(good)
+        frames[frames.index(b"<IDS|MSG>") + 1] = b"f" * 64   # a wrong signature on a valid message
+        socket.send_multipart(frames)
+        time.sleep(0.3)
+        reply, outputs = self.run_cell("21 * 2")
+        self.assertEqual([m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"], ["42"])
+        self.assertTrue(self.km.is_alive())
+
+
+class ShutdownTests(unittest.TestCase):
+    def test_seed_shutdown_exits_cleanly(self):
+        from jupyter_client.manager import start_new_kernel
+        km, kc = start_new_kernel(kernel_name="seedlora")
+        try:
+            kc.execute_interactive("x = 1", timeout=10)
+            process = km.provisioner.process
+            start = time.monotonic()
+            kc.shutdown()
+            reply = kc.get_control_msg(timeout=5) if hasattr(kc, "get_control_msg") else None
+            if reply is not None:
+                self.assertEqual(reply["msg_type"], "shutdown_reply")
+            process.wait(timeout=3)
+            self.assertLess(time.monotonic() - start, 3.0)
+            self.assertEqual(process.returncode, 0)
+        finally:
+            kc.stop_channels()
+            if km.is_alive():
+                km.shutdown_kernel(now=True)
+
 
 REQUIRED = {
     "test_kernel_info", "test_execute_stdout", "test_error", "test_execute_result", "test_display_data",
     "test_completion", "test_is_complete", "test_inspect", "test_history",
     "test_seed_interrupt_message_keeps_session", "test_seed_interrupt_signal_keeps_session",
     "test_seed_png_metadata_and_base64", "test_seed_non_finite_numbers", "test_seed_inspect_value_and_table_html",
-    "test_seed_error_traceback", "test_seed_comm_info",
+    "test_seed_error_traceback", "test_seed_comm_info", "test_seed_malformed_messages_are_dropped",
+    "test_seed_shutdown_exits_cleanly",
 }
 
 
@@ -174,7 +212,8 @@ class Result(unittest.TextTestResult):
 
 
 def main():
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(SeedKernelTests)
+    loader = unittest.defaultTestLoader
+    suite = unittest.TestSuite([loader.loadTestsFromTestCase(SeedKernelTests), loader.loadTestsFromTestCase(ShutdownTests)])
     runner = unittest.TextTestRunner(verbosity=2, resultclass=Result)
     result = runner.run(suite)
     problems = []
@@ -188,7 +227,7 @@ def main():
         # A skip inside a required test (a subtest) counts too.
         if any(r in str(test) for r in REQUIRED) or name in REQUIRED:
             problems.append(f"{test} skipped: {reason}")
-    print("ran:", ", ".join(sorted(result.ran)))
+    print("ran:", ", ".join(sorted(result.ran - set(skipped))))
     print("skipped (not required):", ", ".join(f"{k} ({v})" for k, v in sorted(skipped.items())
                                                 if not any(r in k for r in REQUIRED)) or "none")
     if problems or not result.wasSuccessful():
