@@ -149,6 +149,44 @@ class SeedKernelTests(jupyter_kernel_test.KernelTests):
         reply = self.get_non_kernel_info_reply(timeout=5)
         self.assertEqual(reply["content"], {"status": "ok", "comms": {}})
 
+    def test_seed_output_streams_while_cell_runs(self):
+        """print output is batched but still arrives while a long cell runs (then interrupt it)."""
+        self.flush_channels()
+        msg_id = self.kc.execute('print("started")\nk = 0\nwhile true { k = k + 1 }')
+        deadline = time.monotonic() + 2
+        text = ""
+        while time.monotonic() < deadline and "started" not in text:
+            msg = self.kc.get_iopub_msg(timeout=2)
+            if msg["msg_type"] == "stream" and msg["parent_header"].get("msg_id") == msg_id:
+                text += msg["content"]["text"]
+        self.assertIn("started", text)
+        self.km.interrupt_kernel()
+        reply = self.get_non_kernel_info_reply(timeout=5)
+        self.assertEqual(reply["content"]["status"], "error")
+
+    def test_seed_user_expressions(self):
+        self.flush_channels()
+        self.kc.execute("y = 5", user_expressions={"double": "y * 2", "bad": "nosuch + 1"})
+        reply = self.get_non_kernel_info_reply(timeout=5)
+        expressions = reply["content"]["user_expressions"]
+        self.assertEqual(expressions["double"]["data"]["text/plain"], "10")
+        self.assertEqual(expressions["bad"]["status"], "error")
+
+    def test_seed_stop_on_error_aborts_queued_cells(self):
+        self.flush_channels()
+        first = self.kc.execute("n = 0\nwhile n < 20000 { n = n + 1 }\nerror(\"stop here\")")
+        second = self.kc.execute("after_error = 1")
+        replies = {}
+        for _ in range(2):
+            reply = self.get_non_kernel_info_reply(timeout=10)
+            replies[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        self.assertEqual(replies, {first: "error", second: "aborted"})
+        self.flush_channels()
+        reply, _ = self.run_cell("after_error")
+        self.assertEqual(reply["content"]["status"], "error")   # the aborted cell never ran
+        reply, _ = self.run_cell("n")
+        self.assertEqual(reply["content"]["status"], "ok")
+
     def test_seed_malformed_messages_are_dropped(self):
         """Garbage frames, bad JSON and a bad signature are logged and dropped; the kernel lives on."""
         self.flush_channels()
@@ -193,6 +231,8 @@ REQUIRED = {
     "test_seed_interrupt_message_keeps_session", "test_seed_interrupt_signal_keeps_session",
     "test_seed_png_metadata_and_base64", "test_seed_non_finite_numbers", "test_seed_inspect_value_and_table_html",
     "test_seed_error_traceback", "test_seed_comm_info", "test_seed_malformed_messages_are_dropped",
+    "test_seed_output_streams_while_cell_runs", "test_seed_user_expressions",
+    "test_seed_stop_on_error_aborts_queued_cells",
     "test_seed_shutdown_exits_cleanly",
 }
 

@@ -86,7 +86,32 @@ final class CellRunner {
         self.requests = requests
     }
 
+    /// Set by a failed cell with `stop_on_error`: execute requests already queued behind it
+    /// are answered `aborted` instead of run (as "Run all" expects).
+    private var abortQueued = false
+
     func handleShell(_ request: Message, on socket: Socket) {
+        handleOne(request, on: socket)
+        guard abortQueued else { return }
+        abortQueued = false
+        while Socket.poll([socket], timeout: 0).first == true {
+            let queued: Message
+            do { queued = try Message.decode(try socket.receive(), signer: requests.publisher.signer) } catch {
+                Log.write("shell: dropped a message: \(error)")
+                continue
+            }
+            if queued.type == "execute_request" {
+                requests.busy(queued) {
+                    requests.reply(queued, "execute_reply", .object([("status", .string("aborted"))]), on: socket)
+                }
+            } else {
+                handleOne(queued, on: socket)
+                abortQueued = false
+            }
+        }
+    }
+
+    private func handleOne(_ request: Message, on socket: Socket) {
         requests.busy(request) {
             let content = request.content
             switch request.type {
@@ -139,17 +164,20 @@ final class CellRunner {
             publisher.publish("execute_input", .object([("code", .string(code)), ("execution_count", .number(Double(count)))]),
                               parent: parent)
         }
-        var host = Host(write: { text in
-            publisher.publish("stream", .object([("name", .string("stdout")), ("text", .string(text))]), parent: parent)
-        })
+        let stdout = StreamBuffer(publisher: publisher, parent: parent)
+        var host = Host(write: { text in stdout.write(text) })
         host.display = { representations in
+            stdout.flush()
             let (data, metadata) = MimeBundle.make(representations)
             publisher.publish("display_data", .object([("data", data), ("metadata", metadata), ("transient", .object([]))]),
                               parent: parent)
         }
         session.host = host
         session.cancellation.reset()
+        stdout.startTicker()
         let outcome = session.runCell(code, name: "<cell \(count)>")
+        let expressions = silent || !outcome.diagnostics.isEmpty ? .object([]) : userExpressions(content["user_expressions"])
+        stdout.finish()
         session.cancellation.reset()
 
         var output = ""
@@ -166,7 +194,7 @@ final class CellRunner {
 
         guard let error = outcome.diagnostics.first else {
             return .object([("status", .string("ok")), ("execution_count", .number(Double(count))),
-                            ("payload", .array([])), ("user_expressions", .object([]))])
+                            ("payload", .array([])), ("user_expressions", expressions)])
         }
         let ename: String
         switch error.kind {
@@ -181,7 +209,27 @@ final class CellRunner {
         let fields: [(String, JSON)] = [("ename", .string(ename)), ("evalue", .string(evalue)),
                                         ("traceback", .array(traceback.map { .string($0) }))]
         if !silent { publisher.publish("error", .object(fields), parent: parent) }
+        if content.bool("stop_on_error", default: true) { abortQueued = true }
         return .object([("status", .string("error")), ("execution_count", .number(Double(count)))] + fields)
+    }
+
+    /// `user_expressions`: each expression evaluated after the cell, as a MIME bundle or an error.
+    func userExpressions(_ requested: JSON?) -> JSON {
+        guard let pairs = requested?.objectValue else { return .object([]) }
+        return .object(pairs.map { name, expression in
+            guard let code = expression.stringValue else {
+                return (name, .object([("status", .string("error")), ("ename", .string("TypeError")),
+                                       ("evalue", .string("not a string")), ("traceback", .array([]))]))
+            }
+            let outcome = session.runCell(code, name: "<user_expressions>")
+            if let error = outcome.diagnostics.first {
+                return (name, .object([("status", .string("error")), ("ename", .string("RuntimeError")),
+                                       ("evalue", .string(error.message)),
+                                       ("traceback", .array([.string(error.rendered())]))]))
+            }
+            let (data, metadata) = MimeBundle.make(outcome.result ?? [.plainText("nil")])
+            return (name, .object([("status", .string("ok")), ("data", data), ("metadata", metadata)]))
+        })
     }
 
     /// tail (last n), range (session, start, stop) and search (glob pattern, unique, n).

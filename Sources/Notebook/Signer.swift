@@ -66,10 +66,18 @@ struct SHA256 {
 
     mutating func update(_ bytes: [UInt8]) {
         length &+= UInt64(bytes.count)
-        for byte in bytes {
-            block.append(byte)
-            if block.count == 64 { compress(); block.removeAll(keepingCapacity: true) }
+        var i = 0
+        if !block.isEmpty {
+            let take = min(64 - block.count, bytes.count)
+            block += bytes[0..<take]
+            i = take
+            if block.count == 64 { compress(block[...]); block.removeAll(keepingCapacity: true) }
         }
+        while bytes.count - i >= 64 {
+            compress(bytes[i..<(i + 64)])
+            i += 64
+        }
+        block += bytes[i...]
     }
 
     mutating func finish() -> [UInt8] {
@@ -77,20 +85,23 @@ struct SHA256 {
         block.append(0x80)
         if block.count > 56 {
             block += [UInt8](repeating: 0, count: 64 - block.count)
-            compress()
+            compress(block[...])
             block.removeAll(keepingCapacity: true)
         }
         block += [UInt8](repeating: 0, count: 56 - block.count)
         for shift in stride(from: 56, through: 0, by: -8) { block.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        compress()
+        compress(block[...])
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
-    private mutating func compress() {
+    /// One 64-byte chunk (a slice of exactly 64 bytes).
+    private mutating func compress(_ chunk: ArraySlice<UInt8>) {
+        let base = chunk.startIndex
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            let j = base + 4 * i
+            w[i] = UInt32(chunk[j]) << 24 | UInt32(chunk[j + 1]) << 16 | UInt32(chunk[j + 2]) << 8 | UInt32(chunk[j + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
