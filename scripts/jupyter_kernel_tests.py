@@ -192,6 +192,7 @@ class SeedKernelTests(jupyter_kernel_test.KernelTests):
         self.flush_channels()
         socket = self.kc.shell_channel.socket
         socket.send_multipart([b"garbage"])
+        socket.send_multipart([b"x"] * 10_001)   # more frames than the kernel keeps
         socket.send_multipart([b"<IDS|MSG>", b"", b"{", b"{}", b"{}", b"{}"])
         socket.send_multipart([b"<IDS|MSG>", b"0" * 64, b'{"msg_type": "kernel_info_request"}', b"{}", b"{}", b"{}"])
         good = self.kc.session.msg("execute_request", {"code": "21 * 2", "silent": False})

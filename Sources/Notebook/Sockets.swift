@@ -49,7 +49,13 @@ final class Socket {
         // Queued replies get a second to go out when the kernel shuts down, then are dropped.
         var linger: Int32 = 1000
         zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+        var maxSize = Socket.maxMessageBytes
+        zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &maxSize, MemoryLayout<Int64>.size)
     }
+
+    static let maxFrames = 10_000
+    /// Larger incoming messages are dropped by libzmq (a request is code and JSON, never this big).
+    static let maxMessageBytes: Int64 = 256 << 20
 
     func bind(_ endpoint: String) throws {
         guard zmq_bind(handle, endpoint) == 0 else { throw SocketError.last("bind \(name) to \(endpoint)") }
@@ -64,6 +70,7 @@ final class Socket {
     /// Receives one multipart message (blocks; poll first to wait with a timeout).
     func receive() throws -> [[UInt8]] {
         var frames: [[UInt8]] = []
+        var tooMany = false
         while true {
             var message = zmq_msg_t()
             zmq_msg_init(&message)
@@ -74,15 +81,21 @@ final class Socket {
                 if error.isInterrupted { continue }   // mid-message: the rest is queued
                 throw error
             }
+            // Absurd messages are read to their end (so the next one starts cleanly) but not kept.
             let size = zmq_msg_size(&message)
-            if let data = zmq_msg_data(&message), size > 0 {
-                frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            if frames.count < Socket.maxFrames {
+                if let data = zmq_msg_data(&message), size > 0 {
+                    frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+                } else {
+                    frames.append([])
+                }
             } else {
-                frames.append([])
+                tooMany = true
             }
-            if zmq_msg_more(&message) == 0 { return frames }
-            // Refuse absurd messages rather than growing without bound.
-            if frames.count > 10_000 { throw SocketError(operation: "receive on \(name): too many frames", code: EMSGSIZE) }
+            if zmq_msg_more(&message) == 0 {
+                if tooMany { throw SocketError(operation: "receive on \(name): more than \(Socket.maxFrames) frames", code: EMSGSIZE) }
+                return frames
+            }
         }
     }
 
