@@ -11,8 +11,14 @@ import Ops
 /// only set `cancellation`, which the interpreter polls.
 public enum NotebookKernel {
     public static func run(connectionFile: String, session: Session) throws {
-        let text = try String(contentsOfFile: connectionFile, encoding: .utf8)
-        let info = try ConnectionInfo.parse(text)
+        let text: String
+        do { text = try String(contentsOfFile: connectionFile, encoding: .utf8) } catch {
+            throw SeedloraError(path: connectionFile, "cannot read the connection file")
+        }
+        let info: ConnectionInfo
+        do { info = try ConnectionInfo.parse(text) } catch let error as SeedloraError { throw error } catch {
+            throw SeedloraError(path: connectionFile, "connection file is not JSON: \(error)")
+        }
         let signer = Signer(key: info.key)
         let kernelSession = UUID().uuidString.lowercased()
 
