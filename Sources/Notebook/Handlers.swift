@@ -86,29 +86,37 @@ final class CellRunner {
         self.requests = requests
     }
 
-    /// Set by a failed cell with `stop_on_error`: execute requests already queued behind it
-    /// are answered `aborted` instead of run (as "Run all" expects).
+    /// Set by a failed cell with `stop_on_error`: the requests that were already queued when
+    /// it failed. Their execute requests are answered `aborted` instead of run (what "Run all"
+    /// expects); anything else is answered normally. Taken before the failed cell's reply goes
+    /// out, so a request sent in reaction to that reply is never aborted.
+    private var queuedBehindError: [Message] = []
     private var abortQueued = false
 
     func handleShell(_ request: Message, on socket: Socket) {
         handleOne(request, on: socket)
-        guard abortQueued else { return }
-        abortQueued = false
-        while Socket.poll([socket], timeout: 0).first == true {
-            let queued: Message
-            do { queued = try Message.decode(try socket.receive(), signer: requests.publisher.signer) } catch {
-                Log.write("shell: dropped a message: \(error)")
-                continue
-            }
-            if queued.type == "execute_request" {
-                requests.busy(queued) {
-                    requests.reply(queued, "execute_reply", .object([("status", .string("aborted"))]), on: socket)
+        let queued = queuedBehindError
+        queuedBehindError = []
+        for message in queued {
+            if message.type == "execute_request" {
+                requests.busy(message) {
+                    requests.reply(message, "execute_reply", .object([("status", .string("aborted"))]), on: socket)
                 }
             } else {
-                handleOne(queued, on: socket)
-                abortQueued = false
+                handleOne(message, on: socket)
             }
         }
+    }
+
+    /// Every request waiting on `socket` now (malformed ones logged and dropped).
+    private func takeQueued(_ socket: Socket) -> [Message] {
+        var queued: [Message] = []
+        while Socket.poll([socket], timeout: 0).first == true {
+            do { queued.append(try Message.decode(try socket.receive(), signer: requests.publisher.signer)) } catch {
+                Log.write("shell: dropped a message: \(error)")
+            }
+        }
+        return queued
     }
 
     private func handleOne(_ request: Message, on socket: Socket) {
@@ -116,7 +124,12 @@ final class CellRunner {
             let content = request.content
             switch request.type {
             case "execute_request":
-                requests.reply(request, "execute_reply", execute(request), on: socket)
+                let reply = execute(request)
+                if abortQueued {
+                    abortQueued = false
+                    queuedBehindError = takeQueued(socket)
+                }
+                requests.reply(request, "execute_reply", reply, on: socket)
             case "complete_request":
                 let code = content.string("code")
                 let found = session.completions(code, cursor: content.int("cursor_pos", default: code.unicodeScalars.count))
@@ -257,47 +270,5 @@ final class CellRunner {
             return .array([.number(Double(CellRunner.historySession)), .number(Double(entry.line)), input])
         }
         return .object([("status", .string("ok")), ("history", .array(items))])
-    }
-}
-
-/// Representations as a Jupyter MIME bundle: `data` keyed by type (PNG as base64, with its
-/// size in `metadata`), `metadata`. Text never holds NaN (Seed prints it as `nan`), and the
-/// JSON writer turns any non-finite number into null.
-enum MimeBundle {
-    static func make(_ representations: [RichRepresentation]) -> (data: JSON, metadata: JSON) {
-        var data: [(String, JSON)] = []
-        var metadata: [(String, JSON)] = []
-        for representation in representations where !data.contains(where: { $0.0 == representation.mimeType }) {
-            switch representation {
-            case let .plainText(text), let .html(text), let .svg(text):
-                data.append((representation.mimeType, .string(text)))
-            case let .png(bytes, width, height):
-                data.append((representation.mimeType, .string(Base64.encode(bytes))))
-                metadata.append((representation.mimeType, .object([("width", .number(Double(width))),
-                                                                   ("height", .number(Double(height)))])))
-            }
-        }
-        return (.object(data), .object(metadata))
-    }
-}
-
-enum Base64 {
-    static func encode(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b0 = UInt32(bytes[i])
-            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-            let triple = b0 << 16 | b1 << 8 | b2
-            out.append(alphabet[Int(triple >> 18 & 63)])
-            out.append(alphabet[Int(triple >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? alphabet[Int(triple >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.count ? alphabet[Int(triple & 63)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
