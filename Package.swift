@@ -23,6 +23,8 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", pkgConfig: "readline",
                        providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
 
         // Value types and math: tensors, dtypes, safetensors, PEFT adapters, low-rank algebra.
         .target(name: "Ops", dependencies: ["CBLAS", "CHDF5"], path: "Sources/Ops"),
@@ -30,9 +32,11 @@ let package = Package(
         .target(name: "Plugins", dependencies: ["Ops", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
         // The Seed language session (grows with the language issue).
         .target(name: "Kernel", dependencies: ["Plugins", "Ops"], path: "Sources/Kernel"),
+        // The Jupyter kernel: messaging 5.3 over ZeroMQ, HMAC-SHA256 signing, request handlers.
+        .target(name: "Notebook", dependencies: ["Kernel", "Ops", "CZMQ"], path: "Sources/Notebook"),
         // The `seedlora` executable: subcommands and the line editor.
         .executableTarget(name: "REPL",
-                          dependencies: ["Kernel", "Plugins", "Ops", "CReadline",
+                          dependencies: ["Kernel", "Notebook", "Plugins", "Ops", "CReadline",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Sources/REPL"),
 
@@ -48,6 +52,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Ops", "TestSupport", "StoreStress"], path: "Tests/StoreTests",
                     exclude: ["read_store.py"]),
         // The Seed language: golden scripts (Tests/Scripts/**/*.seed, docs/language.md) and parser errors.
+        // The kernel's wire format and signing; scripts/jupyter-test (jupyter_kernel_test, nbconvert) on the built binary.
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "REPL", "Kernel", "Ops", "TestSupport"],
+                    path: "Tests/NotebookTests"),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Plugins", "Ops", "TestSupport"], path: "Tests/KernelTests"),
     ]
 )

@@ -6,6 +6,8 @@ import Plugins
 public struct Host {
     /// Receives everything `print` writes (with its newlines).
     public var write: (String) -> Void
+    /// Receives `display(...)` output in rich forms (a notebook); nil means "write the text".
+    public var display: (([RichRepresentation]) -> Void)? = nil
 
     public init(write: @escaping (String) -> Void) {
         self.write = write

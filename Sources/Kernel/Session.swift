@@ -202,5 +202,6 @@ enum BuiltinTable {
 
     static var all: [Builtin] {
         GeneralBuiltins.all + TensorBuiltins.all + AdapterBuiltins.all + AnalysisBuiltins.all + MergeBuiltins.all + ExportBuiltins.all
+            + DisplayBuiltins.all
     }
 }

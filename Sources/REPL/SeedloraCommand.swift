@@ -15,9 +15,11 @@ struct SeedloraCommand: ParsableCommand {
               seedlora merge --method seedlora runs/seed1 runs/seed2 runs/seed3 --out merged
               seedlora inspect runs/seed1
               seedlora strategies
+              seedlora kernel install --user   make Seed a Jupyter kernel
             """,
         version: KernelInfo.banner,
-        subcommands: [RunCommand.self, MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self]
+        subcommands: [RunCommand.self, MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self,
+                      KernelCommand.self]
     )
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate Seed code and print the values of its expressions.", valueName: "code"))
