@@ -4,6 +4,8 @@
 public final class Environment {
     private(set) var values: [String: Value] = [:]
     let parent: Environment?
+    /// When set, names found in this scope are recorded (the cell runner's input tracking).
+    var readLog: Set<String>?
 
     init(parent: Environment?) {
         self.parent = parent
@@ -12,7 +14,10 @@ public final class Environment {
     func lookup(_ name: String) -> Value? {
         var scope: Environment? = self
         while let s = scope {
-            if let v = s.values[name] { return v }
+            if let v = s.values[name] {
+                if s.readLog != nil { s.readLog?.insert(name) }
+                return v
+            }
             scope = s.parent
         }
         return nil

@@ -195,7 +195,7 @@ public struct ResultStore: Sendable {
 
     /// Value names are paths: components separated by "/", none empty or starting with "."
     /// (names starting with "." are seedlora's own).
-    static func checkValueName(_ name: String) throws {
+    public static func checkValueName(_ name: String) throws {
         for part in name.split(separator: "/", omittingEmptySubsequences: false) {
             guard !part.isEmpty, !part.hasPrefix("."), !part.utf8.contains(0) else {
                 throw SeedloraError("value name '\(name)': each part between '/' must be non-empty, contain no NUL "

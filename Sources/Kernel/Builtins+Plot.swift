@@ -1,0 +1,68 @@
+import Ops
+
+/// `plot(...)` makes a figure value; `savefig` (or `plot(..., file=)`) draws it with gnuplot as
+/// PNG and SVG and saves the plotted numbers in the results store under `figures/<path>`.
+enum PlotBuiltins {
+    static let plotSignature = "plot(kind, data=nil, x=nil, y=nil, title=\"\", xlabel=\"\", ylabel=\"\", legend=\"topright\", "
+        + "logx=false, logy=false, rows=nil, columns=nil, bins=40, annotate=false, range=nil, errors=nil, "
+        + "width=800, height=600, file=nil)"
+
+    static var all: [Builtin] { [
+        Builtin(plotSignature, .results,
+                "A figure: kind \"line\", \"scatter\", \"bar\", \"heatmap\", \"histogram\" or \"density\" (help(\"plot\") lists the data each takes); file= also saves it.",
+                example: "f = plot(\"line\", y={\"seed 42\": [3, 2, 1]}, title=\"spectrum\", logy=true)") { args, interp in
+            let figure = FigureValue(plot: try PlotArguments(args).plot())
+            if let file = try args.optionalString(18) {
+                try save(figure, file, interp: interp, span: args.spans[18] ?? args.callSpan)
+            }
+            return .figure(figure)
+        },
+        Builtin("savefig(figure, path)", .results,
+                "Draws a figure into path (.png also writes .svg and vice versa; .pdf alone) and stores its data as figures/<path>.",
+                example: "savefig(f, \"figures/spectrum.png\")") { args, interp in
+            guard case let .figure(figure) = args[0] else { throw args.bad(0, "figure (from plot)") }
+            try save(figure, try args.string(1), interp: interp, span: args.spans[1] ?? args.callSpan)
+            return .nil
+        },
+    ] }
+
+    /// Renders `figure` to `given` (and its PNG/SVG twin) and saves the data tables.
+    static func save(_ figure: FigureValue, _ given: String, interp: Interpreter, span: Span) throws {
+        let path = interp.resolvePath(given)
+        let format: GnuplotRenderer.Format
+        do { format = try GnuplotRenderer.Format(path: path) } catch let error as SeedloraError {
+            throw BuiltinError(error.description, span: span)
+        }
+        let stem = String(path.dropLast(format.rawValue.count + 1))
+        var targets = [path]
+        if format == .png { targets.append(stem + ".svg") }
+        if format == .svg { targets.append(stem + ".png") }
+        let renderer = GnuplotRenderer()
+        do {
+            try FilePaths.makeDirectories(FilePaths.split(path).dir)
+            for target in targets {
+                try renderer.render(figure.plot, to: target)
+                interp.recorder.noteWrite(target)
+                figure.files.append(target)
+            }
+            let name = "figures/" + dataName(given)
+            for (table, data) in figure.plot.dataTables {
+                try interp.recorder.save(name + "/" + table, .table(try ResultsBuiltins.storeTable(data)),
+                                         defaultDirectory: interp.workingDirectory, script: interp.currentScript)
+            }
+        } catch let error as SeedloraError {
+            throw BuiltinError(error.description, span: span)
+        }
+    }
+
+    /// The figure's path as a store name: no extension, no empty or dot-led parts.
+    static func dataName(_ path: String) -> String {
+        var name = path
+        if let dot = name.lastIndex(of: "."), !name[dot...].contains("/") { name = String(name[..<dot]) }
+        var parts: [String] = []
+        for piece in name.split(separator: "/") where piece != "." && piece != ".." && !piece.isEmpty {
+            parts.append(piece.hasPrefix(".") ? "_" + String(piece.dropFirst()) : String(piece))
+        }
+        return parts.isEmpty ? "figure" : parts.joined(separator: "/")
+    }
+}
