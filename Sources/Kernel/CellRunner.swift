@@ -27,6 +27,16 @@ final class CellRunner {
     private var outputs: [[(String, Value)]] = []
     private var complete: [Bool] = []
     private var records: [Int: StoredCell] = [:]
+    /// Values of stored cells, read once each (`ResultStore.loadCell`).
+    private var loaded: [Int: [String: StoreValue]] = [:]
+
+    private func stored(_ index: Int, _ name: String) throws -> StoreValue {
+        if loaded[index] == nil { loaded[index] = try store.loadCell(index) }
+        guard let value = loaded[index]?[name] else {
+            throw SeedloraError(path: store.path, "cell \(index) stored no value named '\(name)'")
+        }
+        return value
+    }
 
     init(interpreter: Interpreter, script: CellScript, store: ResultStore, parameters: [(String, String)], fresh: Bool) throws {
         self.interpreter = interpreter
@@ -75,7 +85,7 @@ final class CellRunner {
     }
 
     func outputRows(_ index: Int) throws -> [OutputRow] {
-        guard case let .table(t) = try store.load(cell: index, name: "run/\(index)/outputs"),
+        guard case let .table(t) = try stored(index, "run/\(index)/outputs"),
               case let .strings(names)? = t["name"], case let .strings(descriptors)? = t["descriptor"],
               case let .strings(hashes)? = t["hash"], case let .integers(stored)? = t["stored"] else {
             throw SeedloraError(path: store.path, "cell \(index): malformed output record")
@@ -94,7 +104,8 @@ final class CellRunner {
                 outcome.status = .rerun
                 outcome.reason = reason
                 // What it recorded last time may come out different: later readers are undecided.
-                for row in rows where row.descriptor != "file" { state[row.name] = "cell \(cell.index)" }
+                let recorded = rows.isEmpty && records[cell.index] != nil ? ((try? outputRows(cell.index)) ?? []) : rows
+                for row in recorded where row.descriptor != "file" { state[row.name] = "cell \(cell.index)" }
             } else {
                 for row in rows where row.descriptor != "file" { state[row.name] = row.hash }
             }
@@ -140,16 +151,17 @@ final class CellRunner {
         do {
             for row in rows where row.descriptor != "file" {
                 guard row.stored else { all = false; continue }
-                let stored = try store.load(cell: cell.index, name: "vars/\(row.name)")
-                values.append((row.name, try ValueCodec.decode(stored, descriptor: row.descriptor)))
+                let value = try stored(cell.index, "vars/\(row.name)")
+                values.append((row.name, try ValueCodec.decode(value, descriptor: row.descriptor)))
             }
-            let printed = try store.load(cell: cell.index, name: "run/\(cell.index)/stdout")
+            let printed = try stored(cell.index, "run/\(cell.index)/stdout")
             for (name, value) in values { interpreter.globals.define(name, value) }
             for row in rows where row.descriptor != "file" { state[row.name] = row.hash }
             if case let .string(text) = printed { write(text) }
         } catch {
             return false
         }
+        loaded[cell.index] = nil
         outputs.append(values)
         complete.append(all)
         return true
