@@ -15,9 +15,11 @@ struct SeedloraCommand: ParsableCommand {
               seedlora merge --method seedlora runs/seed1 runs/seed2 runs/seed3 --out merged
               seedlora inspect runs/seed1
               seedlora strategies
+              seedlora figures --out figures   render the paper figures (scripts/figures)
             """,
         version: KernelInfo.banner,
-        subcommands: [RunCommand.self, MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self]
+        subcommands: [RunCommand.self, MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self,
+                      FiguresCommand.self]
     )
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate Seed code and print the values of its expressions.", valueName: "code"))
