@@ -1,7 +1,8 @@
 import Ops
 
 /// `plot(...)` makes a figure value; `savefig` (or `plot(..., file=)`) draws it with gnuplot as
-/// PNG and SVG and saves the plotted numbers in the results store under `figures/<path>`.
+/// PNG and SVG and saves the plotted numbers in the results store under `figures/<file name>/`
+/// (one table per `Plot.dataTables` entry, and `path`: the figure's path as given).
 enum PlotBuiltins {
     static let plotSignature = "plot(kind, data=nil, x=nil, y=nil, title=\"\", xlabel=\"\", ylabel=\"\", legend=\"topright\", "
         + "logx=false, logy=false, rows=nil, columns=nil, bins=40, annotate=false, range=nil, errors=nil, "
@@ -18,7 +19,7 @@ enum PlotBuiltins {
             return .figure(figure)
         },
         Builtin("savefig(figure, path)", .results,
-                "Draws a figure into path (.png also writes .svg and vice versa; .pdf alone) and stores its data as figures/<path>.",
+                "Draws a figure into path (.png also writes .svg and vice versa; .pdf alone) and stores its data as figures/<file name>.",
                 example: "savefig(f, \"figures/spectrum.png\")") { args, interp in
             guard case let .figure(figure) = args[0] else { throw args.bad(0, "figure (from plot)") }
             try save(figure, try args.string(1), interp: interp, span: args.spans[1] ?? args.callSpan)
@@ -46,6 +47,7 @@ enum PlotBuiltins {
                 figure.files.append(target)
             }
             let name = "figures/" + dataName(given)
+            try interp.recorder.save(name + "/path", .string(given), defaultDirectory: interp.workingDirectory, script: interp.currentScript)
             for (table, data) in figure.plot.dataTables {
                 try interp.recorder.save(name + "/" + table, .table(try ResultsBuiltins.storeTable(data)),
                                          defaultDirectory: interp.workingDirectory, script: interp.currentScript)
@@ -55,14 +57,12 @@ enum PlotBuiltins {
         }
     }
 
-    /// The figure's path as a store name: no extension, no empty or dot-led parts.
+    /// The store name of a figure's data: its file name without the extension (`figures/x.png`
+    /// -> `x`), with a leading dot replaced.
     static func dataName(_ path: String) -> String {
-        var name = path
-        if let dot = name.lastIndex(of: "."), !name[dot...].contains("/") { name = String(name[..<dot]) }
-        var parts: [String] = []
-        for piece in name.split(separator: "/") where piece != "." && piece != ".." && !piece.isEmpty {
-            parts.append(piece.hasPrefix(".") ? "_" + String(piece.dropFirst()) : String(piece))
-        }
-        return parts.isEmpty ? "figure" : parts.joined(separator: "/")
+        var name = FilePaths.split(path).name
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
+        if name.hasPrefix(".") { name = "_" + name.dropFirst() }
+        return name.isEmpty ? "figure" : name
     }
 }

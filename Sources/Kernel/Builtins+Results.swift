@@ -49,6 +49,22 @@ enum ResultsBuiltins {
                 throw BuiltinError("results: \(error.description)")
             }
         },
+        Builtin("table(columns)", .results, "A table from a dict of equally long column lists, in the dict's order.",
+                example: "print(table({\"x\": [1, 2], \"y\": [\"a\", \"b\"]}))") { args, _ in
+            guard case let .dict(d) = args[0] else { throw args.bad(0, "a dict of column name -> list") }
+            var names: [String] = [], columns: [[Value]] = []
+            for (key, value) in d.pairs {
+                guard case let .string(name) = key else { throw args.bad(0, "string column names") }
+                guard case let .list(l) = value else { throw args.bad(0, "a list for column '\(name)'") }
+                names.append(name)
+                columns.append(l.items)
+            }
+            let count = columns.first?.count ?? 0
+            guard columns.allSatisfy({ $0.count == count }) else {
+                throw args.bad(0, "columns of equal length", got: names.indices.map { "\(names[$0]): \(columns[$0].count)" }.joined(separator: ", "))
+            }
+            return .table(Table(columns: names, rows: (0..<count).map { r in columns.map { $0[r] } }))
+        },
         Builtin("read_results(path)", .results,
                 "Reads lm-evaluation-harness results JSON (a file or a directory of them) or a CSV file into a table.",
                 example: "t = read_results(\"Tests/Fixtures/toy-math-eval\")") { args, interp in

@@ -75,5 +75,8 @@ public struct CellReport: Sendable {
     public var cached: Int { cells.filter { $0.status == .cached }.count }
 
     /// `cells: 0 run, 4 cached`.
-    public var counter: String { "cells: \(ran) run, \(cached) cached" }
+    public var counter: String {
+        let failed = cells.filter { $0.status == .failed }.count
+        return "cells: \(ran) run, \(cached) cached" + (failed > 0 ? ", \(failed) failed" : "")
+    }
 }

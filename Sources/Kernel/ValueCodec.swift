@@ -52,6 +52,10 @@ enum ValueCodec {
 
     private static func plainTable(_ t: Table) -> StoreTable? {
         var columns: [(String, StoreTable.Values)] = []
+        // Column names become HDF5 dataset names; others ("add4/exact_match") take the list form.
+        guard t.columns.allSatisfy({ !$0.isEmpty && !$0.contains("/") && !$0.utf8.contains(0) && $0 != "." && $0 != ".." }) else {
+            return nil
+        }
         for name in t.columns {
             let values = t.column(name) ?? []
             if values.allSatisfy({ if case .int = $0 { return true }; return false }) {
