@@ -10,7 +10,7 @@ enum PlotBuiltins {
 
     static var all: [Builtin] { [
         Builtin(plotSignature, .results,
-                "A figure: kind \"line\", \"scatter\", \"bar\", \"heatmap\", \"histogram\" or \"density\" (help(\"plot\") lists the data each takes); file= also saves it.",
+                "A figure: kind \"line\", \"scatter\", \"bar\", \"heatmap\", \"histogram\" or \"density\" (the data each takes: docs/language.md); file= also saves it.",
                 example: "f = plot(\"line\", y={\"seed 42\": [3, 2, 1]}, title=\"spectrum\", logy=true)") { args, interp in
             let figure = FigureValue(plot: try PlotArguments(args).plot())
             if let file = try args.optionalString(18) {

@@ -172,13 +172,13 @@ final class CellRunner {
     private func materialize(upTo k: Int) {
         interpreter.host.write = { _ in }
         defer { interpreter.host.write = write }
-        interpreter.globals = Environment(parent: nil)
+        interpreter.globals.removeAll()
         interpreter.strategies = []
         interpreter.imported = []
         for (name, text) in parameters { Session.define(name, text: text, in: interpreter.globals) }
         for j in 0..<min(k, outputs.count) {
             if complete[j] {
-                for (name, value) in outputs[j] { interpreter.globals.define(name, value) }
+                for (name, value) in outputs[j] { interpreter.globals.define(name, ValueCodec.copy(value)) }
                 continue
             }
             // Saves and figures of a replayed cell are already stored: drop them.
@@ -186,7 +186,7 @@ final class CellRunner {
             _ = runStatements(script.cells[j].statements)
             interpreter.recorder.pending = nil
             let names = Set(((try? outputRows(j)) ?? []).map(\.name))
-            outputs[j] = interpreter.globals.values.filter { names.contains($0.key) }.map { ($0.key, $0.value) }
+            outputs[j] = interpreter.globals.values.filter { names.contains($0.key) }.map { ($0.key, ValueCodec.copy($0.value)) }
             complete[j] = true
         }
     }
@@ -218,7 +218,8 @@ final class CellRunner {
             let hash = hasher.hash(value)
             state[name] = hash
             guard before[name] != hash else { continue }
-            memory.append((name, value))
+            // A copy: a later cell may append to this list, and a replay must see it as it was here.
+            memory.append((name, ValueCodec.copy(value)))
             if let (stored, descriptor) = ValueCodec.encode(value) {
                 values.append(("vars/\(name)", stored))
                 rows.append(OutputRow(name: name, descriptor: descriptor, hash: hash, stored: true))

@@ -31,6 +31,11 @@ public final class Environment {
         values[name] = nil
     }
 
+    /// Forgets every name, keeping the object (functions that close over it stay attached).
+    func removeAll() {
+        values = [:]
+    }
+
     /// Every name visible from here (for "did you mean" and completion).
     var visibleNames: [String] {
         var names = Set<String>()

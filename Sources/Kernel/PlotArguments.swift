@@ -49,7 +49,18 @@ struct PlotArguments {
         var result = Plot(content, title: try args.string(I.title), xLabel: try args.string(I.xlabel), yLabel: try args.string(I.ylabel),
                           legend: legend, logX: try args.bool(I.logx), logY: try args.bool(I.logy), width: width, height: height)
         if kind == .heatmap || (kind == .bar && result.logX) { result.logX = false }
+        // One unnamed series (y=[...]) needs no legend.
+        if Self.seriesNames(content).allSatisfy(\.isEmpty) { result.legend = .hidden }
         return result
+    }
+
+    static func seriesNames(_ content: Plot.Content) -> [String] {
+        switch content {
+        case let .line(s), let .scatter(s), let .density(s): return s.map(\.name)
+        case let .bar(_, s): return s.map(\.name)
+        case let .histogram(h): return h.names
+        case .heatmap: return ["heatmap"]
+        }
     }
 
     // MARK: conversions
@@ -69,7 +80,9 @@ struct PlotArguments {
                 guard let x = item.asDouble else { throw args.bad(i, "a list of numbers", got: "a list holding \(item.typeName)") }
                 return x
             }
-        case let .range(a, b, s): return Ranges.elements(a, b, s).compactMap(\.asDouble)
+        case let .range(a, b, s):
+            guard Ranges.count(a, b, s) <= 10_000_000 else { throw args.bad(i, "a range of at most 10 million numbers") }
+            return Ranges.elements(a, b, s).compactMap(\.asDouble)
         default: throw args.bad(i, "a list of numbers or a tensor")
         }
     }
@@ -121,7 +134,7 @@ struct PlotArguments {
             let ys = try numbers(value, I.y)
             if let sharedX {
                 guard sharedX.count == ys.count else {
-                    throw args.bad(I.x, "\(ys.count) x values (one per y of '\(name)')", got: "\(sharedX.count)")
+                    throw args.bad(I.x, "\(ys.count) x values (one per y\(name.isEmpty ? "" : " of '\(name)'"))", got: "\(sharedX.count)")
                 }
                 return Plot.Series(name: name, x: sharedX, y: ys)
             }

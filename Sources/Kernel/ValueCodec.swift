@@ -71,6 +71,19 @@ enum ValueCodec {
         return try? StoreTable(columns)
     }
 
+    /// A copy of the lists and dicts inside `value` (other values are immutable or copied on write).
+    static func copy(_ value: Value, depth: Int = 0) -> Value {
+        guard depth < maxDepth else { return value }
+        switch value {
+        case let .list(l): return .list(l.items.map { copy($0, depth: depth + 1) })
+        case let .dict(d):
+            let result = DictRef()
+            for (k, v) in d.pairs { _ = result.set(k, copy(v, depth: depth + 1)) }
+            return .dict(result)
+        default: return value
+        }
+    }
+
     // MARK: decoding
 
     struct DecodeError: Error, CustomStringConvertible {

@@ -115,6 +115,30 @@ import TestSupport
         #expect(plain.stdout == "14 8\n" && !plain.stderr.contains("cells:") && !FilePaths.exists(dir + "/other"))
     }
 
+    /// A replay before a rerun cell rebuilds lists as each cell left them, and functions keep
+    /// seeing the globals.
+    @Test func replayedCellsSeeListsAsTheyWereAndFunctionsSeeTheGlobals() throws {
+        let dir = try Fixtures.temporaryDirectory("seedlora-cells")
+        defer { FilePaths.removeTree(dir) }
+        let script = dir + "/replay.seed"
+        let text = """
+            #%% zero
+            xs = [1]
+            fn count() { return len(xs) }
+            #%% one
+            xs.append(2)
+            double = fn(x) { return 2 * x }
+            #%% two
+            print(count(), xs, double(1))
+            """
+        try text.write(toFile: script, atomically: true, encoding: .utf8)
+        let first = try CLIRunner.run(["run", script])
+        #expect(first.stdout == "2 [1, 2] 2\n", "\(first.stderr)")
+        try (text + " # changed").write(toFile: script, atomically: true, encoding: .utf8)
+        let second = try CLIRunner.run(["run", script])
+        #expect(second.stdout == "2 [1, 2] 2\n" && second.stderr.contains("cells: 1 run, 2 cached"), "\(second.stderr)")
+    }
+
     @Test func aFailingCellStopsTheRunAndIsNotStored() throws {
         let dir = try Fixtures.temporaryDirectory("seedlora-cells")
         defer { FilePaths.removeTree(dir) }
