@@ -27,6 +27,18 @@ extension Session {
     public func explainCells(_ path: String, store storePath: String, parameters: [(String, String)] = []) -> CellReport {
         var report = CellReport()
         do {
+            guard FilePaths.exists(storePath + "/index.h5") else {
+                // Nothing stored yet; do not create a store just to say so.
+                let text = try SourceLoader.read(path)
+                switch CellScript.parse(text, path: path) {
+                case let .success(script):
+                    report.cells = script.cells.map {
+                        CellOutcome(index: $0.index, title: $0.title, line: $0.line, status: .rerun, reason: "no store at \(storePath)")
+                    }
+                case let .failure(errors): report.diagnostics = errors.items
+                }
+                return report
+            }
             let (script, store) = try prepare(path, storePath)
             report.cells = try CellRunner(interpreter: interpreter, script: script, store: store, parameters: parameters, fresh: false).explain()
         } catch let error as CellScript.Diagnostics {
