@@ -213,6 +213,7 @@ final class CellRunner {
         guard diagnostics.isEmpty else { return (diagnostics, nil) }
 
         var rows: [OutputRow] = [], values: [(String, StoreValue)] = [], memory: [(String, Value)] = []
+        // Everything it made is in memory (stored or not), except strategies a replay must define again.
         var all = true
         for (name, value) in interpreter.globals.values.sorted(by: { $0.key < $1.key }) {
             let hash = hasher.hash(value)
@@ -225,7 +226,6 @@ final class CellRunner {
                 rows.append(OutputRow(name: name, descriptor: descriptor, hash: hash, stored: true))
             } else {
                 rows.append(OutputRow(name: name, descriptor: "-", hash: hash, stored: false))
-                all = false
             }
         }
         if interpreter.strategies.map(\.name) != strategiesBefore {
