@@ -2,7 +2,7 @@ import Ops
 
 /// Topics group builtins in `help()` and in the reference.
 public enum Topic: String, CaseIterable, Sendable {
-    case general, tensors, adapters, merging, analysis, export
+    case general, tensors, adapters, merging, analysis, export, results
 }
 
 /// A function implemented in Swift, declared by one template: signature, summary, example.

@@ -8,6 +8,7 @@ enum AdapterBuiltins {
                 example: "a = load(\"examples/adapters/taskA_seed42\")") { args, interp in
             let given = try args.string(0)
             let path = interp.resolvePath(given)
+            interp.recorder.noteRead(path)
             do {
                 return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path), label: given))
             } catch let error as SeedloraError {

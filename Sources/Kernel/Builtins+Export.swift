@@ -12,6 +12,7 @@ enum ExportBuiltins {
             let adapter = try args.adapter(0)
             let given = try args.string(1)
             let dir = interp.resolvePath(given)
+            interp.recorder.noteWrite(dir)
             let format = try args.string(2)
             let rank = try args.optionalInt(3)
             if let rank, rank < 1 { throw args.bad(3, "a positive int") }

@@ -4,6 +4,8 @@
 public final class Environment {
     private(set) var values: [String: Value] = [:]
     let parent: Environment?
+    /// When set, names found in this scope are recorded (the cell runner's input tracking).
+    var readLog: Set<String>?
 
     init(parent: Environment?) {
         self.parent = parent
@@ -12,7 +14,10 @@ public final class Environment {
     func lookup(_ name: String) -> Value? {
         var scope: Environment? = self
         while let s = scope {
-            if let v = s.values[name] { return v }
+            if let v = s.values[name] {
+                if s.readLog != nil { s.readLog?.insert(name) }
+                return v
+            }
             scope = s.parent
         }
         return nil
@@ -24,6 +29,11 @@ public final class Environment {
 
     func remove(_ name: String) {
         values[name] = nil
+    }
+
+    /// Forgets every name, keeping the object (functions that close over it stay attached).
+    func removeAll() {
+        values = [:]
     }
 
     /// Every name visible from here (for "did you mean" and completion).

@@ -13,6 +13,7 @@ extension Interpreter {
         do { text = try SourceLoader.read(resolved) } catch let error as SeedloraError {
             throw fail("cannot import \"\(path)\": \(error.message)", at: span)
         }
+        recorder.noteRead(resolved)
         let file = SourceFile(name: resolved, text: text)
         let (program, diagnostics) = Parser.parse(file)
         if let first = diagnostics.first { throw first }

@@ -33,6 +33,10 @@ final class Interpreter {
     /// Relative paths given to `load` and `export` resolve against this (the process's
     /// working directory by default; tests set the repository root).
     var workingDirectory: String = "."
+    /// The results store, and what the running cell reads and writes (`Recorder`).
+    let recorder = Recorder()
+    /// The script (or entry name) whose statements are running, for provenance.
+    var currentScript: String = "<input>"
 
     func resolvePath(_ path: String) -> String {
         SourceLoader.resolve(path, relativeTo: workingDirectory)
@@ -220,7 +224,7 @@ final class Interpreter {
             }
             return x != 0
         case let .table(t): return !t.rows.isEmpty
-        case .adapter, .delta, .function, .builtin: return true
+        case .adapter, .delta, .function, .builtin, .figure: return true
         }
     }
 

@@ -58,6 +58,7 @@ enum Printer {
         case let .table(t): return table(t)
         case let .function(f): return "<fn \(f.name)>"
         case let .builtin(b): return "<builtin \(b.name)>"
+        case let .figure(f): return "<figure \(f.plot.kind.rawValue)\(f.plot.title.isEmpty ? "" : " \"\(f.plot.title)\"")>"
         }
     }
 

@@ -29,9 +29,10 @@ public protocol RichRepresentable {
 }
 
 extension Value {
-    /// The payload that can draw itself, if any. (The plot branch adds its case here.)
+    /// The payload that can draw itself, if any.
     var richRepresentable: RichRepresentable? {
-        nil
+        if case let .figure(figure) = self { return figure }
+        return nil
     }
 }
 

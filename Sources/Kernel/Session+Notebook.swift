@@ -8,14 +8,14 @@ import Ops
 extension Session {
     /// The outcome of one cell: its errors (the first stops the cell) and, when the cell ends
     /// in an expression whose value is not nil, that value's representations.
-    public struct CellOutcome {
+    public struct ExecutionOutcome {
         public var diagnostics: [Diagnostic]
         public var result: [RichRepresentation]?
     }
 
     /// Runs a cell like `run`, without echo; the last statement's value (if it is an expression)
     /// becomes the result, as a notebook's `Out[n]`.
-    public func runCell(_ source: String, name: String) -> CellOutcome {
+    public func runCell(_ source: String, name: String) -> ExecutionOutcome {
         let file = SourceFile(name: name, text: source)
         var errors: [Diagnostic] = []
         var result: [RichRepresentation]?
@@ -46,7 +46,7 @@ extension Session {
                 }
             }
         }
-        return CellOutcome(diagnostics: errors, result: result)
+        return ExecutionOutcome(diagnostics: errors, result: result)
     }
 
     public enum Completeness: String, Sendable {

@@ -42,6 +42,7 @@ public final class Session {
             }
             let saved = interpreter.currentDirectory
             interpreter.currentDirectory = directory
+            interpreter.currentScript = name
             defer { interpreter.currentDirectory = saved }
             for statement in program.statements {
                 do {
@@ -89,13 +90,17 @@ public final class Session {
 
     /// Binds `name` to a value given as text (`--set k=v`): a number, true/false/nil, or a string.
     public func set(_ name: String, text: String) {
+        Session.define(name, text: text, in: interpreter.globals)
+    }
+
+    static func define(_ name: String, text: String, in globals: Environment) {
         let value: Value
         if let i = Int(text) { value = .int(i) }
         else if let x = Double(text) { value = .float(x) }
         else if text == "true" || text == "false" { value = .bool(text == "true") }
         else if text == "nil" { value = .nil }
         else { value = .string(text) }
-        interpreter.globals.define(name, value)
+        globals.define(name, value)
     }
 
     /// Names of the strategies defined in Seed in this session.
@@ -202,6 +207,6 @@ enum BuiltinTable {
 
     static var all: [Builtin] {
         GeneralBuiltins.all + TensorBuiltins.all + AdapterBuiltins.all + AnalysisBuiltins.all + MergeBuiltins.all + ExportBuiltins.all
-            + DisplayBuiltins.all
+            + DisplayBuiltins.all + ResultsBuiltins.all + PlotBuiltins.all
     }
 }

@@ -20,6 +20,8 @@ public enum Value {
     case table(Table)
     case function(FunctionValue)
     case builtin(Builtin)
+    /// A figure made by `plot(...)`, drawn by `savefig`.
+    case figure(FigureValue)
 
     /// The type name users see: in `type(x)` and in error messages.
     public var typeName: String {
@@ -37,6 +39,7 @@ public enum Value {
         case .delta: return "delta"
         case .table: return "table"
         case .function, .builtin: return "function"
+        case .figure: return "figure"
         }
     }
 

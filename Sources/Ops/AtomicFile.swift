@@ -140,6 +140,20 @@ public enum FilePaths {
         }
     }
 
+    /// A new private directory under $TMPDIR (or /tmp); the caller removes it.
+    public static func temporaryDirectory(prefix: String) throws -> String {
+        let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer -> UnsafeMutablePointer<CChar>? in
+            guard let base = buffer.baseAddress else { return nil }
+            return mkdtemp(base)
+        }
+        guard let made else {
+            throw SeedloraError(.io, path: base, "cannot create a temporary directory: \(MappedFile.errnoText())")
+        }
+        return String(cString: made)
+    }
+
     /// Names in a directory (not "." and ".."), sorted.
     public static func list(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else {

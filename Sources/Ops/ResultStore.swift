@@ -116,6 +116,19 @@ public struct ResultStore: Sendable {
         return try loadValue(name, from: cell.objects)
     }
 
+    /// Every value cell `index` stored, by name: one read of the index and one of the cell's
+    /// objects file (restoring a cached cell reads all of them).
+    public func loadCell(_ index: Int) throws -> [String: StoreValue] {
+        let manifest = try manifest()
+        guard let cell = manifest.cell(index) else { throw SeedloraError(path: path, "no committed cell \(index)") }
+        try checkObjectsName(cell.objects)
+        return try HDF5File.reading(path + "/" + cell.objects) { file in
+            var values: [String: StoreValue] = [:]
+            for value in cell.values { values[value.name] = try StoreCodec.read(value.name, in: file) }
+            return values
+        }
+    }
+
     /// Removes objects files that no cell and no latest name refers to (left by replaced cells, or
     /// by a writer killed between its two renames) and returns their names. A reader that still
     /// has an older index open would find its links into removed files broken.
@@ -138,11 +151,15 @@ public struct ResultStore: Sendable {
         try HDF5File.reading(indexPath) { try StoreIndex.readManifest(in: $0) }
     }
 
-    private func loadValue(_ name: String, from objects: String) throws -> StoreValue {
+    private func checkObjectsName(_ objects: String) throws {
         let file = objects.dropFirst("objects/".count)
         guard objects.hasPrefix("objects/"), !file.isEmpty, !file.contains("/"), !file.hasPrefix(".") else {
             throw SeedloraError(path: indexPath, "store manifest names an objects file outside objects/: \(objects)")
         }
+    }
+
+    private func loadValue(_ name: String, from objects: String) throws -> StoreValue {
+        try checkObjectsName(objects)
         return try HDF5File.reading(path + "/" + objects) { try StoreCodec.read(name, in: $0) }
     }
 
@@ -195,7 +212,7 @@ public struct ResultStore: Sendable {
 
     /// Value names are paths: components separated by "/", none empty or starting with "."
     /// (names starting with "." are seedlora's own).
-    static func checkValueName(_ name: String) throws {
+    public static func checkValueName(_ name: String) throws {
         for part in name.split(separator: "/", omittingEmptySubsequences: false) {
             guard !part.isEmpty, !part.hasPrefix("."), !part.utf8.contains(0) else {
                 throw SeedloraError("value name '\(name)': each part between '/' must be non-empty, contain no NUL "

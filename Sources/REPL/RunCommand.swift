@@ -7,13 +7,30 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a Seed script.",
-        discussion: "Variables given with --set are defined before the script runs (numbers, true/false/nil, otherwise strings).")
+        discussion: """
+            Variables given with --set are defined before the script runs (numbers, true/false/nil, otherwise strings).
+            A script with #%% cells keeps each cell's results in a store (default: next to the script, analysis.seed ->
+            analysis.seedstore/); a rerun restores every cell whose source and inputs (variables, adapter and data
+            file bytes) are unchanged instead of running it. See docs/store.md.
+            """)
 
     @Argument(help: "The script, e.g. analysis.seed.")
     var file: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Define a variable, name=value (repeatable).", valueName: "name=value"))
     var assignments: [String] = []
+
+    @Option(name: .customLong("store"), help: ArgumentHelp("The results store for the script's cells (default: <script>store next to it).", valueName: "dir"))
+    var store: String?
+
+    @Flag(name: .customLong("fresh"), help: "Run every cell, ignoring stored results (and store the new ones).")
+    var fresh = false
+
+    @Flag(name: .customLong("explain"), help: "List each cell as cached or rerun, with why; run nothing.")
+    var explain = false
+
+    @Flag(name: .customLong("no-store"), help: "Run the script without a store (no caching, nothing committed).")
+    var noStore = false
 
     func validate() throws {
         for assignment in assignments {
@@ -30,8 +47,19 @@ struct RunCommand: ParsableCommand {
             session.set(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
         }
         Interrupts.install(session.cancellation)
+        if let cells = CellMode(file: file, store: store, noStore: noStore, explain: explain, fresh: fresh) {
+            cells.run(session, parameters: parameters)
+            return
+        }
         let diagnostics = session.runFile(file)
         ScriptRunner.finish(diagnostics)
+    }
+
+    var parameters: [(String, String)] {
+        assignments.compactMap { assignment in
+            guard let eq = assignment.firstIndex(of: "=") else { return nil }
+            return (String(assignment[..<eq]), String(assignment[assignment.index(after: eq)...]))
+        }
     }
 }
 

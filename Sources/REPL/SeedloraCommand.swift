@@ -16,10 +16,11 @@ struct SeedloraCommand: ParsableCommand {
               seedlora inspect runs/seed1
               seedlora strategies
               seedlora kernel install --user   make Seed a Jupyter kernel
+              seedlora figures --out figures   render the paper figures (scripts/figures)
             """,
         version: KernelInfo.banner,
         subcommands: [RunCommand.self, MergeCommand.self, InspectCommand.self, StrategiesCommand.self, VersionCommand.self,
-                      KernelCommand.self]
+                      KernelCommand.self, FiguresCommand.self]
     )
 
     @Option(name: .customShort("e"), help: ArgumentHelp("Evaluate Seed code and print the values of its expressions.", valueName: "code"))

@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+import Ops
 import TestSupport
 
 /// A Seed script that states what it expects, jlox-style:
@@ -49,6 +50,10 @@ struct GoldenScript: CustomStringConvertible {
         var output = ""
         let session = Session(host: Host(write: { output += $0 }))
         session.workingDirectory = Fixtures.root
+        // save/load_result/results use a store of their own per script.
+        let store = (try? Fixtures.temporaryDirectory("seedlora-golden")).map { $0 + "/results.seedstore" }
+        session.storePath = store
+        defer { if let store { FilePaths.removeTree(String(store.dropLast("/results.seedstore".count))) } }
         let diagnostics = session.run(source, name: name, directory: directory, options: .init(continueAfterError: true))
         var lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }

@@ -1,0 +1,50 @@
+import Ops
+
+/// What a session records for the results store and the cell runner: where `save` writes, the
+/// values saved during the running cell, and the files the cell read and wrote.
+final class Recorder {
+    /// The store `save`, `load_result` and figures use; nil until a front end or the first
+    /// `save` picks one (`<working directory>/results.seedstore`).
+    var storePath: String?
+    /// While a cell runs under `seedlora run`, saved values wait here and are committed with the
+    /// cell; nil means `save` commits at once.
+    var pending: [(String, StoreValue)]?
+    /// Files and directories read (absolute path -> content hash) and written, while tracking.
+    var filesRead: [String: String] = [:]
+    var filesWritten: Set<String> = []
+    var tracking = false
+
+    /// The cell index `save` uses outside a cell run (one entry in /cells, replaced each time;
+    /// every saved name stays loadable).
+    static let directSaveCell = 999_999
+
+    func noteRead(_ path: String) {
+        guard tracking else { return }
+        let key = FilePaths.absolute(path)
+        filesRead[key] = (try? ContentHasher.hash(path: key)) ?? "unreadable"
+    }
+
+    func noteWrite(_ path: String) {
+        guard tracking else { return }
+        filesWritten.insert(FilePaths.absolute(path))
+    }
+
+    func store(defaultDirectory: String) throws -> ResultStore {
+        let path = storePath ?? SourceLoader.resolve("results.seedstore", relativeTo: defaultDirectory)
+        storePath = path
+        return try ResultStore(path: path)
+    }
+
+    /// Stores `value` under `name`: with the running cell, or at once.
+    func save(_ name: String, _ value: StoreValue, defaultDirectory: String, script: String) throws {
+        try ResultStore.checkValueName(name)
+        if pending != nil {
+            pending?.removeAll { $0.0 == name }
+            pending?.append((name, value))
+            return
+        }
+        let store = try store(defaultDirectory: defaultDirectory)
+        let record = CellRecord(index: Recorder.directSaveCell, title: "save", sourceHash: "", scriptPath: script)
+        try store.commit(cell: record, values: [(name, value)])
+    }
+}
