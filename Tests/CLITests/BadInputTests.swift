@@ -96,10 +96,23 @@ struct BadInputTests {
                 try FileManager.default.removeItem(atPath: root + "/b")
                 try FileManager.default.copyItem(atPath: Fixtures.adapter("taskA_dora_seed42"), toPath: root + "/b")
              }, expected: ["/b", "DoRA", "base weights"]),
-        Case(label: "torch pickle only", breakIt: { root in
+        Case(label: "adapter_model.bin that is not a torch archive", breakIt: { root in
                 try FileManager.default.moveItem(atPath: root + "/" + weightsB, toPath: root + "/b/adapter_model.bin")
-             }, expected: ["/b", "adapter_model.bin", "safetensors"]),
-    ]
+             }, expected: ["b/adapter_model.bin", "not a torch.save archive"]),
+        Case(label: "no weights file", breakIt: { try FileManager.default.removeItem(atPath: $0 + "/" + weightsB) },
+             expected: ["/b", "no adapter_model.safetensors (nor adapter_model.bin)"]),
+        Case(label: "legacy torch.save format", breakIt: { try replaceWeights($0, with: Fixtures.torch("legacy.bin")) },
+             expected: ["b/adapter_model.bin", "legacy torch.save format"]),
+    ] + TorchCheckpointRefusals.malicious.map { file, refused in
+        Case(label: "hostile pickle \(file)", breakIt: { try replaceWeights($0, with: Fixtures.torch("malicious/\(file).bin")) },
+             expected: ["b/adapter_model.bin", "data.pkl: pickle byte", refused])
+    }
+
+    /// Replaces b's safetensors weights with a torch.save archive.
+    static func replaceWeights(_ root: String, with archive: String) throws {
+        try FileManager.default.removeItem(atPath: root + "/" + weightsB)
+        try FileManager.default.copyItem(atPath: archive, toPath: root + "/b/adapter_model.bin")
+    }
 
     @Test(arguments: cases)
     func badInputIsReportedClearly(_ testCase: Case) throws {
