@@ -1,4 +1,3 @@
-import Foundation
 import Ops
 import Yams
 
@@ -45,13 +44,25 @@ public struct Recipe: Sendable {
     /// mergekit parameters that only change how mergekit computes, not the result.
     static let ignoredParameters: Set<String> = ["int8_mask"]
 
+    /// Reads the recipe file at `path`.
     public init(path: String) throws {
-        self.path = path
         guard FilePaths.exists(path) else { throw SeedloraError(path: path, "recipe file does not exist") }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw SeedloraError(.io, path: path, "cannot read recipe: \(error.localizedDescription)")
+        let file = try MappedFile(path: path)
+        guard file.size <= Recipe.maxBytes else {
+            throw SeedloraError(path: path, "recipe is \(file.size) bytes, more than the limit of \(Recipe.maxBytes)")
         }
+        guard let text = file.withBytes(0..<file.size, { String(validating: $0, as: UTF8.self) }) else {
+            throw SeedloraError(path: path, "recipe is not UTF-8 text")
+        }
+        try self.init(yaml: text, path: path)
+    }
+
+    /// A recipe is a page of YAML; a larger file is a mistake (or an attack on the YAML parser).
+    public static let maxBytes = 1 << 20
+
+    /// Parses recipe text; `path` locates errors and resolves relative model paths.
+    public init(yaml text: String, path: String) throws {
+        self.path = path
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw SeedloraError(path: path, "not valid YAML: \(error)")
@@ -123,8 +134,12 @@ public struct Recipe: Sendable {
             reference = nil
         }
         guard let reference else { throw SeedloraError(path: path, "models[\(index)] needs model: PATH (a PEFT adapter, or base+adapter)") }
-        let parts = reference.split(separator: "+", maxSplits: 1).map(String.init)
-        let adapter = resolve(parts.count == 2 ? parts[1] : parts[0], directory: directory)
+        // "PATH" or "BASE+ADAPTER"; an empty part (an empty item, "+x", "x+") names nothing.
+        let parts = reference.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let last = parts.last, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw SeedloraError(path: path, "models[\(index)]: model '\(reference)' names no adapter (expected PATH or base+adapter)")
+        }
+        let adapter = resolve(last, directory: directory)
         let base = parts.count == 2 ? resolve(parts[0], directory: directory) : nil
         return Model(adapter: adapter, base: base, parameters: params)
     }
@@ -167,6 +182,7 @@ extension Recipe.Setting {
     /// mergekit: gradients interpolate linearly between their anchors; word lists pick by position;
     /// conditions take the first whose filter is absent, "*", or a substring of the name.
     public func evaluate(tensor name: String, t: Double) -> Recipe.Setting? {
+        let t = t.isNaN ? 0 : min(max(t, 0), 1)  // positions below index the lists
         switch self {
         case .number, .word: return self
         case let .numbers(values):
