@@ -22,6 +22,7 @@ public struct AdapterConfig: Sendable {
     public init(directory: String) throws {
         let path = directory + "/adapter_config.json"
         guard FilePaths.exists(path) else {
+            if let reason = FilePaths.unusableReason(path) { throw SeedloraError(.io, path: path, reason) }
             throw SeedloraError(path: directory, "no adapter_config.json (expected a PEFT adapter directory)")
         }
         let file = try MappedFile(path: path)

@@ -49,7 +49,7 @@ public struct PeftAdapter: Sendable {
     /// Loads `directory`; every problem is reported with the file and module it is in.
     public init(directory: String) throws {
         guard FilePaths.isDirectory(directory) else {
-            let what = FilePaths.exists(directory) ? "is not a directory" : "does not exist"
+            let what = FilePaths.exists(directory) ? "is not a directory" : FilePaths.unusableReason(directory) ?? "does not exist"
             throw SeedloraError(path: directory, "\(what) (expected a PEFT adapter directory with adapter_config.json and adapter_model.safetensors or .bin)")
         }
         path = directory
@@ -73,7 +73,9 @@ public struct PeftAdapter: Sendable {
     static func openWeights(_ directory: String) throws -> any TensorFile {
         let safetensors = directory + "/adapter_model.safetensors", pickle = directory + "/adapter_model.bin"
         if FilePaths.exists(safetensors) { return try SafetensorsFile(path: safetensors) }
+        if let reason = FilePaths.unusableReason(safetensors) { throw SeedloraError(.io, path: safetensors, reason) }
         if FilePaths.exists(pickle) { return try TorchCheckpoint(path: pickle) }
+        if let reason = FilePaths.unusableReason(pickle) { throw SeedloraError(.io, path: pickle, reason) }
         throw SeedloraError(path: directory, "no adapter_model.safetensors (nor adapter_model.bin)")
     }
 
