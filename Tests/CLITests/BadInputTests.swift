@@ -90,6 +90,12 @@ struct BadInputTests {
              }, expected: ["/b", "has no module model.layers.0.self_attn.q_proj", "/a"]),
         Case(label: "rank differs from the config", breakIt: { try writeText($0, "b/adapter_config.json", #"{"peft_type": "LORA", "r": 4, "lora_alpha": 16}"#) },
              expected: [weightsB, "factors have rank 8 but adapter_config.json gives r = 4"]),
+        Case(label: "rank_pattern value too large", breakIt: {
+                try writeText($0, "b/adapter_config.json", #"{"peft_type": "LORA", "r": 8, "rank_pattern": {".*": 1e300}}"#)
+             }, expected: ["b/adapter_config.json", "'rank_pattern' entry '.*' must be an integer from 1 to 1000000000"]),
+        Case(label: "rank_pattern that backtracks exponentially", breakIt: {
+                try writeText($0, "b/adapter_config.json", #"{"peft_type": "LORA", "r": 8, "rank_pattern": {"(a*)*b": 4}}"#)
+             }, expected: ["b/adapter_config.json", "'rank_pattern' entry '(a*)*b' repeats a group", "exponential time"]),
         Case(label: "not a LoRA adapter", breakIt: { try writeText($0, "b/adapter_config.json", #"{"peft_type": "IA3"}"#) },
              expected: ["b/adapter_config.json", "peft_type is \"IA3\""]),
         Case(label: "DoRA adapter", breakIt: { root in
