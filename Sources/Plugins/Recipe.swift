@@ -60,9 +60,18 @@ public struct Recipe: Sendable {
     /// A recipe is a page of YAML; a larger file is a mistake (or an attack on the YAML parser).
     public static let maxBytes = 1 << 20
 
+    /// Recipes nest about 5 levels; Yams composes recursively, so much deeper input is refused.
+    static let maxNesting = 32
+    /// Values a recipe may hold once YAML aliases are expanded (a few hundred in a real recipe;
+    /// nested aliases can otherwise expand exponentially, the "billion laughs").
+    static let maxValues = 100_000
+
     /// Parses recipe text; `path` locates errors and resolves relative model paths.
     public init(yaml text: String, path: String) throws {
         self.path = path
+        guard YAMLShape.depth(of: text, limit: Recipe.maxNesting) <= Recipe.maxNesting else {
+            throw SeedloraError(path: path, "recipe nests lists and mappings deeper than \(Recipe.maxNesting) levels (a mergekit recipe needs about 5)")
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw SeedloraError(path: path, "not valid YAML: \(error)")
@@ -72,6 +81,7 @@ public struct Recipe: Sendable {
         }
         var method: String?, models: [Model] = [], parameters: [(String, Setting)] = []
         var baseModel: String?, dtype: DType?
+        var budget = Recipe.maxValues
         let directory = FilePaths.split(path).dir
         for (keyNode, value) in root {
             guard let key = keyNode.string else { throw SeedloraError(path: path, "recipe keys must be strings") }
@@ -81,9 +91,11 @@ public struct Recipe: Sendable {
                 method = name
             case "models":
                 guard let list = value.sequence else { throw SeedloraError(path: path, "models must be a list of {model: ..., parameters: ...}") }
-                models = try list.enumerated().map { try Recipe.model($1, index: $0, path: path, directory: directory) }
+                models = try list.enumerated().map {
+                    try Recipe.model($1, index: $0, path: path, directory: directory, budget: &budget)
+                }
             case "parameters":
-                parameters = try Recipe.parameters(value, path: path, context: "parameters")
+                parameters = try Recipe.parameters(value, path: path, context: "parameters", budget: &budget)
             case "base_model":
                 guard let name = value.string else { throw SeedloraError(path: path, "base_model must be a path") }
                 baseModel = Recipe.resolve(name, directory: directory)
@@ -119,7 +131,7 @@ public struct Recipe: Sendable {
         return FilePaths.exists(beside) ? beside : name
     }
 
-    static func model(_ node: Node, index: Int, path: String, directory: String) throws -> Model {
+    static func model(_ node: Node, index: Int, path: String, directory: String, budget: inout Int) throws -> Model {
         let reference: String?
         var params: [(String, Setting)] = []
         if let text = node.string {
@@ -129,7 +141,9 @@ public struct Recipe: Sendable {
             for (k, _) in mapping where !["model", "parameters"].contains(k.string ?? "") {
                 throw SeedloraError(path: path, "models[\(index)]: key '\(k.string ?? "?")' is not supported (use model and parameters)")
             }
-            if let p = mapping["parameters"] { params = try parameters(p, path: path, context: "models[\(index)].parameters") }
+            if let p = mapping["parameters"] {
+                params = try parameters(p, path: path, context: "models[\(index)].parameters", budget: &budget)
+            }
         } else {
             reference = nil
         }
@@ -144,16 +158,22 @@ public struct Recipe: Sendable {
         return Model(adapter: adapter, base: base, parameters: params)
     }
 
-    static func parameters(_ node: Node, path: String, context: String) throws -> [(String, Setting)] {
+    static func parameters(_ node: Node, path: String, context: String, budget: inout Int) throws -> [(String, Setting)] {
         guard let mapping = node.mapping else { throw SeedloraError(path: path, "\(context) must be a mapping of names to values") }
         return try mapping.compactMap { key, value in
             guard let name = key.string else { throw SeedloraError(path: path, "\(context): parameter names must be strings") }
             if ignoredParameters.contains(name) { return nil }
-            return (name, try setting(value, path: path, context: "\(context).\(name)"))
+            return (name, try setting(value, path: path, context: "\(context).\(name)", budget: &budget))
         }
     }
 
-    static func setting(_ node: Node, path: String, context: String) throws -> Setting {
+    /// One parameter value. `budget` counts the values read, aliases expanded; `depth` the nesting.
+    static func setting(_ node: Node, path: String, context: String, budget: inout Int, depth: Int = 0) throws -> Setting {
+        budget -= 1 + (node.sequence?.count ?? 0)
+        guard budget >= 0 else {
+            throw SeedloraError(path: path, "\(context): the recipe holds more than \(maxValues) values once its aliases are expanded")
+        }
+        guard depth < maxNesting else { throw SeedloraError(path: path, "\(context): conditions nested too deeply") }
         if let scalar = node.scalar {
             if let number = Double(scalar.string), scalar.style == .plain { return .number(number) }
             return .word(scalar.string)
@@ -167,11 +187,13 @@ public struct Recipe: Sendable {
                 guard let m = item.mapping, let value = m["value"] else {
                     throw SeedloraError(path: path, "\(context): a condition is {filter: TEXT, value: VALUE}")
                 }
-                return Condition(filter: m["filter"]?.string, value: try setting(value, path: path, context: context))
+                return Condition(filter: m["filter"]?.string,
+                                 value: try setting(value, path: path, context: context, budget: &budget, depth: depth + 1))
             })
         }
         if let m = node.mapping, let value = m["value"] {
-            return .conditions([Condition(filter: m["filter"]?.string, value: try setting(value, path: path, context: context))])
+            return .conditions([Condition(filter: m["filter"]?.string,
+                                          value: try setting(value, path: path, context: context, budget: &budget, depth: depth + 1))])
         }
         throw SeedloraError(path: path, "\(context): expected a number, a word, a list of numbers (a gradient) or {filter, value} conditions")
     }
