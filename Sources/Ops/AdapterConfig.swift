@@ -22,6 +22,7 @@ public struct AdapterConfig: Sendable {
     public init(directory: String) throws {
         let path = directory + "/adapter_config.json"
         guard FilePaths.exists(path) else {
+            if let reason = FilePaths.unusableReason(path) { throw SeedloraError(.io, path: path, reason) }
             throw SeedloraError(path: directory, "no adapter_config.json (expected a PEFT adapter directory)")
         }
         let file = try MappedFile(path: path)
@@ -105,33 +106,12 @@ public struct AdapterConfig: Sendable {
             guard let n = value.numberValue, n.isFinite, n > 0 else {
                 throw SeedloraError(path: path, "'\(key)' entry '\(pattern)' must be a positive number")
             }
-            if key == "rank_pattern" && n.rounded() != n {
-                throw SeedloraError(path: path, "'rank_pattern' entry '\(pattern)' must be an integer")
+            // rank(for:) converts it to Int: an integer of a sane size (found by review after
+            // fuzzing: {".*": 1e300} trapped in the conversion).
+            if key == "rank_pattern" && (n.rounded() != n || n > 1e9) {
+                throw SeedloraError(path: path, "'rank_pattern' entry '\(pattern)' must be an integer from 1 to 1000000000")
             }
             return try ModulePattern(pattern: pattern, value: n, path: path, key: key)
         }
-    }
-}
-
-/// One `rank_pattern`/`alpha_pattern` entry. PEFT matches `(.*\.)?(KEY)$` from the start of the
-/// module path, i.e. KEY must match a suffix of the path that starts at a dot boundary.
-public struct ModulePattern: @unchecked Sendable {
-    // Regex is immutable once built; it is not marked Sendable by the standard library.
-    public let pattern: String
-    public let value: Double
-    private let regex: Regex<AnyRegexOutput>
-
-    init(pattern: String, value: Double, path: String, key: String) throws {
-        self.pattern = pattern
-        self.value = value
-        do {
-            regex = try Regex("(?:.*\\.)?(?:\(pattern))")
-        } catch {
-            throw SeedloraError(path: path, "'\(key)' entry '\(pattern)' is not a valid regular expression")
-        }
-    }
-
-    public func matches(_ module: String) -> Bool {
-        (try? regex.wholeMatch(in: module)) != nil
     }
 }

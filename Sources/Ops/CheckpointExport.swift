@@ -25,7 +25,8 @@ public struct Checkpoint: Sendable {
             var names: [String] = []
             var weightMap: [String: String] = [:]
             for (tensor, shard) in map {
-                guard let name = shard.stringValue, !name.contains("/") else {
+                // Shard names become output file names: nothing that leaves the directory.
+                guard let name = shard.stringValue, !name.contains("/"), !name.isEmpty, name != ".", name != ".." else {
                     throw SeedloraError(path: index, "weight_map values must be shard file names in this directory")
                 }
                 if !names.contains(name) { names.append(name) }

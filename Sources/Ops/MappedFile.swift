@@ -15,7 +15,9 @@ public final class MappedFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer (forever); it is
+        // refused below as not a regular file. Regular files ignore the flag.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SeedloraError(.io, path: path, "cannot open: \(MappedFile.errnoText())") }
         defer { close(fd) }
         var info = stat()
@@ -23,7 +25,7 @@ public final class MappedFile: @unchecked Sendable {
             throw SeedloraError(.io, path: path, "cannot stat: \(MappedFile.errnoText())")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SeedloraError(path: path, "not a regular file")
+            throw SeedloraError(path: path, "not a regular file (it is \(FilePaths.kind(of: info.st_mode)))")
         }
         size = Int(info.st_size)
         if size == 0 {
@@ -60,5 +62,5 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    static func errnoText() -> String { FilePaths.errnoText() }
 }

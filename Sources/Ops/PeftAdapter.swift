@@ -49,19 +49,13 @@ public struct PeftAdapter: Sendable {
     /// Loads `directory`; every problem is reported with the file and module it is in.
     public init(directory: String) throws {
         guard FilePaths.isDirectory(directory) else {
-            let what = FilePaths.exists(directory) ? "is not a directory" : "does not exist"
-            throw SeedloraError(path: directory, "\(what) (expected a PEFT adapter directory with adapter_config.json and adapter_model.safetensors)")
+            let what = FilePaths.exists(directory) ? "is not a directory" : FilePaths.unusableReason(directory) ?? "does not exist"
+            throw SeedloraError(path: directory, "\(what) (expected a PEFT adapter directory with adapter_config.json and adapter_model.safetensors or .bin)")
         }
         path = directory
         config = try AdapterConfig(directory: directory)
-        weightsPath = directory + "/adapter_model.safetensors"
-        guard FilePaths.exists(weightsPath) else {
-            if FilePaths.exists(directory + "/adapter_model.bin") {
-                throw SeedloraError(path: directory, "has only adapter_model.bin (a torch pickle); seedlora reads adapter_model.safetensors. Convert it with PEFT: model.save_pretrained(dir, safe_serialization=True)")
-            }
-            throw SeedloraError(path: directory, "no adapter_model.safetensors")
-        }
-        let file = try SafetensorsFile(path: weightsPath)
+        let file = try PeftAdapter.openWeights(directory)
+        weightsPath = file.path
         let grouped = try PeftAdapter.groupKeys(file)
         otherTensors = grouped.other
         let config = self.config
@@ -74,7 +68,18 @@ public struct PeftAdapter: Sendable {
         }
     }
 
-    /// Which safetensors keys belong to which module and role.
+    /// `adapter_model.safetensors`, or else `adapter_model.bin` (a torch.save archive, read by a
+    /// reader that runs nothing in it), as PEFT prefers them.
+    static func openWeights(_ directory: String) throws -> any TensorFile {
+        let safetensors = directory + "/adapter_model.safetensors", pickle = directory + "/adapter_model.bin"
+        if FilePaths.exists(safetensors) { return try SafetensorsFile(path: safetensors) }
+        if let reason = FilePaths.unusableReason(safetensors) { throw SeedloraError(.io, path: safetensors, reason) }
+        if FilePaths.exists(pickle) { return try TorchCheckpoint(path: pickle) }
+        if let reason = FilePaths.unusableReason(pickle) { throw SeedloraError(.io, path: pickle, reason) }
+        throw SeedloraError(path: directory, "no adapter_model.safetensors (nor adapter_model.bin)")
+    }
+
+    /// Which tensor keys belong to which module and role.
     struct ModuleKeys {
         var a: TensorEntry?
         var b: TensorEntry?
@@ -83,7 +88,7 @@ public struct PeftAdapter: Sendable {
         var embedding = false
     }
 
-    static func groupKeys(_ file: SafetensorsFile) throws -> (modules: [String: ModuleKeys], other: [String]) {
+    static func groupKeys(_ file: any TensorFile) throws -> (modules: [String: ModuleKeys], other: [String]) {
         var modules: [String: ModuleKeys] = [:]
         var other: [String] = []
         let suffixes: [(String, WritableKeyPath<ModuleKeys, TensorEntry?>, Bool)] = [
@@ -107,7 +112,7 @@ public struct PeftAdapter: Sendable {
         return (modules, other.sorted())
     }
 
-    static func loadModule(_ name: String, keys: ModuleKeys, file: SafetensorsFile, config: AdapterConfig,
+    static func loadModule(_ name: String, keys: ModuleKeys, file: any TensorFile, config: AdapterConfig,
                            weightsPath: String) throws -> AdapterModule {
         let aName = keys.embedding ? "lora_embedding_A" : "lora_A.weight"
         let bName = keys.embedding ? "lora_embedding_B" : "lora_B.weight"

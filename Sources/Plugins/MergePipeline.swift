@@ -72,84 +72,87 @@ public enum MergePipeline {
         var files: [String] = []
         let card = modelCard(request, info: entry.info, resolved: resolved)
 
-        switch request.format {
-        case .peft:
-            var modules: [PeftExport.Module]
-            switch strategy {
-            case .factored:
-                modules = try runFactored(groups, input: input, cancellation: cancellation)
-                clock.mark("merge")
-                if let k = request.rank {
-                    (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
-                    clock.mark("rank-\(k) SVD")
+        // Errors about files in the hidden temporary directory name them at the output path.
+        try directory.writing {
+            switch request.format {
+            case .peft:
+                var modules: [PeftExport.Module]
+                switch strategy {
+                case .factored:
+                    modules = try runFactored(groups, input: input, cancellation: cancellation)
+                    clock.mark("merge")
+                    if let k = request.rank {
+                        (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
+                        clock.mark("rank-\(k) SVD")
+                    }
+                case .dense, .denseMerger:
+                    let k = request.rank ?? 0
+                    var results: [(PeftExport.Module, Double)] = []
+                    let seed = request.seed
+                    let perModule = denseStrategies(groups, count: input.modules.count)
+                    try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
+                        transform: { group, merged in
+                            let index = input.modules.firstIndex { $0.name == group.name } ?? 0
+                            let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
+                            return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
+                        },
+                        consume: { _, result in results.append(result) })
+                    modules = results.map(\.0)
+                    energy = RankReduction.Report(energies: results.map(\.1))
+                    clock.mark("merge + rank-\(k) SVD")
                 }
-            case .dense, .denseMerger:
-                let k = request.rank ?? 0
-                var results: [(PeftExport.Module, Double)] = []
-                let seed = request.seed
-                let perModule = denseStrategies(groups, count: input.modules.count)
-                try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
-                    transform: { group, merged in
-                        let index = input.modules.firstIndex { $0.name == group.name } ?? 0
-                        let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
-                        return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
-                    },
-                    consume: { _, result in results.append(result) })
-                modules = results.map(\.0)
-                energy = RankReduction.Report(energies: results.map(\.1))
-                clock.mark("merge + rank-\(k) SVD")
-            }
-            var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
-                                    template: input.adapters.first?.config, modelCard: card)
-            if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
-            if let maxRank = request.maxRank, export.rank > maxRank {
-                throw SeedloraError(path: request.output,
-                    "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
-            }
-            try export.write(into: directory)
-            clock.mark("write")
-            exportedRank = export.rank
-            dtype = export.dtype
-            files = ["adapter_model.safetensors", "adapter_config.json", "README.md"]
-
-        case .delta:
-            let type = request.dtype ?? .f32
-            let writer = try SafetensorsStreamWriter(
-                path: directory.file("delta.safetensors"),
-                entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
-            try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
-                try writer.append(tensor)
-            }
-            try writer.commit()
-            try writeText(card, to: directory.file("README.md"))
-            clock.mark("merge + write")
-            dtype = type
-            files = ["delta.safetensors", "README.md"]
-
-        case .model:
-            guard let basePath = request.base else { throw SeedloraError(.usage, "--format model needs --base MODEL_DIR") }
-            let checkpoint = try baseCheckpoint ?? Checkpoint(directory: basePath)
-            let byWeight = Dictionary(uniqueKeysWithValues: input.modules.enumerated().map { ($1.name + ".weight", $0) })
-            var factored: [PeftExport.Module]?
-            if case .factored = strategy { factored = try runFactored(groups, input: input, cancellation: cancellation) }
-            let perModule = factored == nil ? denseStrategies(groups, count: input.modules.count) : []
-            let changed = try checkpoint.writeMerged(into: directory, dtype: request.dtype) { name, shape in
-                guard let index = byWeight[name] else { return nil }
-                try cancellation.check()
-                let group = input.modules[index]
-                guard shape == group.shape else {
-                    throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
+                var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
+                                        template: input.adapters.first?.config, modelCard: card)
+                if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
+                if let maxRank = request.maxRank, export.rank > maxRank {
+                    throw SeedloraError(path: request.output,
+                        "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
                 }
-                if let factored { return factored[index].delta.denseFloat() }
-                return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                try export.write(into: directory)
+                clock.mark("write")
+                exportedRank = export.rank
+                dtype = export.dtype
+                files = ["adapter_model.safetensors", "adapter_config.json", "README.md"]
+
+            case .delta:
+                let type = request.dtype ?? .f32
+                let writer = try SafetensorsStreamWriter(
+                    path: directory.file("delta.safetensors"),
+                    entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
+                try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
+                    try writer.append(tensor)
+                }
+                try writer.commit()
+                try writeText(card, to: directory.file("README.md"))
+                clock.mark("merge + write")
+                dtype = type
+                files = ["delta.safetensors", "README.md"]
+
+            case .model:
+                guard let basePath = request.base else { throw SeedloraError(.usage, "--format model needs --base MODEL_DIR") }
+                let checkpoint = try baseCheckpoint ?? Checkpoint(directory: basePath)
+                let byWeight = Dictionary(uniqueKeysWithValues: input.modules.enumerated().map { ($1.name + ".weight", $0) })
+                var factored: [PeftExport.Module]?
+                if case .factored = strategy { factored = try runFactored(groups, input: input, cancellation: cancellation) }
+                let perModule = factored == nil ? denseStrategies(groups, count: input.modules.count) : []
+                let changed = try checkpoint.writeMerged(into: directory, dtype: request.dtype) { name, shape in
+                    guard let index = byWeight[name] else { return nil }
+                    try cancellation.check()
+                    let group = input.modules[index]
+                    guard shape == group.shape else {
+                        throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
+                    }
+                    if let factored { return factored[index].delta.denseFloat() }
+                    return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                }
+                let missing = Set(byWeight.keys).subtracting(changed)
+                if let name = missing.sorted().first {
+                    throw SeedloraError(path: basePath, "the base model has no tensor \(name), which the adapters adapt (\(missing.count) missing); is this the adapters' base model?")
+                }
+                clock.mark("merge + write")
+                dtype = request.dtype
+                files = checkpoint.shards
             }
-            let missing = Set(byWeight.keys).subtracting(changed)
-            if let name = missing.sorted().first {
-                throw SeedloraError(path: basePath, "the base model has no tensor \(name), which the adapters adapt (\(missing.count) missing); is this the adapters' base model?")
-            }
-            clock.mark("merge + write")
-            dtype = request.dtype
-            files = checkpoint.shards
         }
         try directory.commit()
         clock.mark("commit")

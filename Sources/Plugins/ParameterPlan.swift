@@ -15,18 +15,20 @@ public struct ParameterPlan: Sendable {
     /// Depth `t` in [0, 1] of each module: layer / (layers - 1), 0 outside numbered layers.
     public static func depths(_ modules: [String]) -> [Double] {
         let layers = modules.map(layerIndex)
-        let count = (layers.compactMap { $0 }.max() ?? 0) + 1
+        let last = layers.compactMap { $0 }.max() ?? 0
         return layers.map { layer in
-            guard let layer, count > 1 else { return 0 }
-            return Double(layer) / Double(count - 1)
+            guard let layer, last > 0 else { return 0 }
+            return Double(layer) / Double(last)
         }
     }
 
-    /// The number after `layers.` (or `h.`, `blocks.`) in a module path.
+    /// The number after `layers.` (or `h.`, `blocks.`) in a module path: digits only, so a
+    /// hostile name ("layers.-1", "layers.+5") is no layer and every depth stays in [0, 1].
     static func layerIndex(_ module: String) -> Int? {
         let parts = module.split(separator: ".")
         for (i, part) in parts.enumerated() where ["layers", "h", "blocks", "layer"].contains(part) && i + 1 < parts.count {
-            if let n = Int(parts[i + 1]) { return n }
+            let digits = parts[i + 1]
+            if !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let n = Int(digits) { return n }
         }
         return nil
     }

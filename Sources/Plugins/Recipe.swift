@@ -1,4 +1,3 @@
-import Foundation
 import Ops
 import Yams
 
@@ -45,12 +44,33 @@ public struct Recipe: Sendable {
     /// mergekit parameters that only change how mergekit computes, not the result.
     static let ignoredParameters: Set<String> = ["int8_mask"]
 
+    /// Reads the recipe file at `path`.
     public init(path: String) throws {
-        self.path = path
         guard FilePaths.exists(path) else { throw SeedloraError(path: path, "recipe file does not exist") }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw SeedloraError(.io, path: path, "cannot read recipe: \(error.localizedDescription)")
+        let file = try MappedFile(path: path)
+        guard file.size <= Recipe.maxBytes else {
+            throw SeedloraError(path: path, "recipe is \(file.size) bytes, more than the limit of \(Recipe.maxBytes)")
+        }
+        guard let text = file.withBytes(0..<file.size, { String(validating: $0, as: UTF8.self) }) else {
+            throw SeedloraError(path: path, "recipe is not UTF-8 text")
+        }
+        try self.init(yaml: text, path: path)
+    }
+
+    /// A recipe is a page of YAML; a larger file is a mistake (or an attack on the YAML parser).
+    public static let maxBytes = 1 << 20
+
+    /// Recipes nest about 5 levels; Yams composes recursively, so much deeper input is refused.
+    static let maxNesting = 32
+    /// Values a recipe may hold once YAML aliases are expanded (a few hundred in a real recipe;
+    /// nested aliases can otherwise expand exponentially, the "billion laughs").
+    static let maxValues = 100_000
+
+    /// Parses recipe text; `path` locates errors and resolves relative model paths.
+    public init(yaml text: String, path: String) throws {
+        self.path = path
+        guard YAMLShape.depth(of: text, limit: Recipe.maxNesting) <= Recipe.maxNesting else {
+            throw SeedloraError(path: path, "recipe nests lists and mappings deeper than \(Recipe.maxNesting) levels (a mergekit recipe needs about 5)")
         }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
@@ -61,6 +81,7 @@ public struct Recipe: Sendable {
         }
         var method: String?, models: [Model] = [], parameters: [(String, Setting)] = []
         var baseModel: String?, dtype: DType?
+        var budget = Recipe.maxValues
         let directory = FilePaths.split(path).dir
         for (keyNode, value) in root {
             guard let key = keyNode.string else { throw SeedloraError(path: path, "recipe keys must be strings") }
@@ -70,9 +91,11 @@ public struct Recipe: Sendable {
                 method = name
             case "models":
                 guard let list = value.sequence else { throw SeedloraError(path: path, "models must be a list of {model: ..., parameters: ...}") }
-                models = try list.enumerated().map { try Recipe.model($1, index: $0, path: path, directory: directory) }
+                models = try list.enumerated().map {
+                    try Recipe.model($1, index: $0, path: path, directory: directory, budget: &budget)
+                }
             case "parameters":
-                parameters = try Recipe.parameters(value, path: path, context: "parameters")
+                parameters = try Recipe.parameters(value, path: path, context: "parameters", budget: &budget)
             case "base_model":
                 guard let name = value.string else { throw SeedloraError(path: path, "base_model must be a path") }
                 baseModel = Recipe.resolve(name, directory: directory)
@@ -108,7 +131,7 @@ public struct Recipe: Sendable {
         return FilePaths.exists(beside) ? beside : name
     }
 
-    static func model(_ node: Node, index: Int, path: String, directory: String) throws -> Model {
+    static func model(_ node: Node, index: Int, path: String, directory: String, budget: inout Int) throws -> Model {
         let reference: String?
         var params: [(String, Setting)] = []
         if let text = node.string {
@@ -118,27 +141,39 @@ public struct Recipe: Sendable {
             for (k, _) in mapping where !["model", "parameters"].contains(k.string ?? "") {
                 throw SeedloraError(path: path, "models[\(index)]: key '\(k.string ?? "?")' is not supported (use model and parameters)")
             }
-            if let p = mapping["parameters"] { params = try parameters(p, path: path, context: "models[\(index)].parameters") }
+            if let p = mapping["parameters"] {
+                params = try parameters(p, path: path, context: "models[\(index)].parameters", budget: &budget)
+            }
         } else {
             reference = nil
         }
         guard let reference else { throw SeedloraError(path: path, "models[\(index)] needs model: PATH (a PEFT adapter, or base+adapter)") }
-        let parts = reference.split(separator: "+", maxSplits: 1).map(String.init)
-        let adapter = resolve(parts.count == 2 ? parts[1] : parts[0], directory: directory)
+        // "PATH" or "BASE+ADAPTER"; an empty part (an empty item, "+x", "x+") names nothing.
+        let parts = reference.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let last = parts.last, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw SeedloraError(path: path, "models[\(index)]: model '\(reference)' names no adapter (expected PATH or base+adapter)")
+        }
+        let adapter = resolve(last, directory: directory)
         let base = parts.count == 2 ? resolve(parts[0], directory: directory) : nil
         return Model(adapter: adapter, base: base, parameters: params)
     }
 
-    static func parameters(_ node: Node, path: String, context: String) throws -> [(String, Setting)] {
+    static func parameters(_ node: Node, path: String, context: String, budget: inout Int) throws -> [(String, Setting)] {
         guard let mapping = node.mapping else { throw SeedloraError(path: path, "\(context) must be a mapping of names to values") }
         return try mapping.compactMap { key, value in
             guard let name = key.string else { throw SeedloraError(path: path, "\(context): parameter names must be strings") }
             if ignoredParameters.contains(name) { return nil }
-            return (name, try setting(value, path: path, context: "\(context).\(name)"))
+            return (name, try setting(value, path: path, context: "\(context).\(name)", budget: &budget))
         }
     }
 
-    static func setting(_ node: Node, path: String, context: String) throws -> Setting {
+    /// One parameter value. `budget` counts the values read, aliases expanded; `depth` the nesting.
+    static func setting(_ node: Node, path: String, context: String, budget: inout Int, depth: Int = 0) throws -> Setting {
+        budget -= 1 + (node.sequence?.count ?? 0)
+        guard budget >= 0 else {
+            throw SeedloraError(path: path, "\(context): the recipe holds more than \(maxValues) values once its aliases are expanded")
+        }
+        guard depth < maxNesting else { throw SeedloraError(path: path, "\(context): conditions nested too deeply") }
         if let scalar = node.scalar {
             if let number = Double(scalar.string), scalar.style == .plain { return .number(number) }
             return .word(scalar.string)
@@ -152,11 +187,13 @@ public struct Recipe: Sendable {
                 guard let m = item.mapping, let value = m["value"] else {
                     throw SeedloraError(path: path, "\(context): a condition is {filter: TEXT, value: VALUE}")
                 }
-                return Condition(filter: m["filter"]?.string, value: try setting(value, path: path, context: context))
+                return Condition(filter: m["filter"]?.string,
+                                 value: try setting(value, path: path, context: context, budget: &budget, depth: depth + 1))
             })
         }
         if let m = node.mapping, let value = m["value"] {
-            return .conditions([Condition(filter: m["filter"]?.string, value: try setting(value, path: path, context: context))])
+            return .conditions([Condition(filter: m["filter"]?.string,
+                                          value: try setting(value, path: path, context: context, budget: &budget, depth: depth + 1))])
         }
         throw SeedloraError(path: path, "\(context): expected a number, a word, a list of numbers (a gradient) or {filter, value} conditions")
     }
@@ -167,6 +204,7 @@ extension Recipe.Setting {
     /// mergekit: gradients interpolate linearly between their anchors; word lists pick by position;
     /// conditions take the first whose filter is absent, "*", or a substring of the name.
     public func evaluate(tensor name: String, t: Double) -> Recipe.Setting? {
+        let t = t.isNaN ? 0 : min(max(t, 0), 1)  // positions below index the lists
         switch self {
         case .number, .word: return self
         case let .numbers(values):

@@ -1,5 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Ops
+
+// A write past the file size limit (ulimit -f) would kill the process with SIGXFSZ and leave
+// the user no message; ignored, the write fails with EFBIG and the atomic writers report it.
+signal(SIGXFSZ, SIG_IGN)
 
 // Exit codes are part of the interface: 0 ok, 1 bad input (files, adapters, I/O), 2 usage.
 do {

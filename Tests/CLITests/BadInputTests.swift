@@ -90,16 +90,35 @@ struct BadInputTests {
              }, expected: ["/b", "has no module model.layers.0.self_attn.q_proj", "/a"]),
         Case(label: "rank differs from the config", breakIt: { try writeText($0, "b/adapter_config.json", #"{"peft_type": "LORA", "r": 4, "lora_alpha": 16}"#) },
              expected: [weightsB, "factors have rank 8 but adapter_config.json gives r = 4"]),
+        Case(label: "rank_pattern value too large", breakIt: {
+                try writeText($0, "b/adapter_config.json", #"{"peft_type": "LORA", "r": 8, "rank_pattern": {".*": 1e300}}"#)
+             }, expected: ["b/adapter_config.json", "'rank_pattern' entry '.*' must be an integer from 1 to 1000000000"]),
+        Case(label: "rank_pattern that backtracks exponentially", breakIt: {
+                try writeText($0, "b/adapter_config.json", #"{"peft_type": "LORA", "r": 8, "rank_pattern": {"(a*)*b": 4}}"#)
+             }, expected: ["b/adapter_config.json", "'rank_pattern' entry '(a*)*b' repeats a group", "exponential time"]),
         Case(label: "not a LoRA adapter", breakIt: { try writeText($0, "b/adapter_config.json", #"{"peft_type": "IA3"}"#) },
              expected: ["b/adapter_config.json", "peft_type is \"IA3\""]),
         Case(label: "DoRA adapter", breakIt: { root in
                 try FileManager.default.removeItem(atPath: root + "/b")
                 try FileManager.default.copyItem(atPath: Fixtures.adapter("taskA_dora_seed42"), toPath: root + "/b")
              }, expected: ["/b", "DoRA", "base weights"]),
-        Case(label: "torch pickle only", breakIt: { root in
+        Case(label: "adapter_model.bin that is not a torch archive", breakIt: { root in
                 try FileManager.default.moveItem(atPath: root + "/" + weightsB, toPath: root + "/b/adapter_model.bin")
-             }, expected: ["/b", "adapter_model.bin", "safetensors"]),
-    ]
+             }, expected: ["b/adapter_model.bin", "not a torch.save archive"]),
+        Case(label: "no weights file", breakIt: { try FileManager.default.removeItem(atPath: $0 + "/" + weightsB) },
+             expected: ["/b", "no adapter_model.safetensors (nor adapter_model.bin)"]),
+        Case(label: "legacy torch.save format", breakIt: { try replaceWeights($0, with: Fixtures.torch("legacy.bin")) },
+             expected: ["b/adapter_model.bin", "legacy torch.save format"]),
+    ] + TorchCheckpointRefusals.malicious.map { file, refused in
+        Case(label: "hostile pickle \(file)", breakIt: { try replaceWeights($0, with: Fixtures.torch("malicious/\(file).bin")) },
+             expected: ["b/adapter_model.bin", "data.pkl: pickle byte", refused])
+    }
+
+    /// Replaces b's safetensors weights with a torch.save archive.
+    static func replaceWeights(_ root: String, with archive: String) throws {
+        try FileManager.default.removeItem(atPath: root + "/" + weightsB)
+        try FileManager.default.copyItem(atPath: archive, toPath: root + "/b/adapter_model.bin")
+    }
 
     @Test(arguments: cases)
     func badInputIsReportedClearly(_ testCase: Case) throws {

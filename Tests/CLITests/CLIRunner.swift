@@ -20,23 +20,43 @@ struct CLIRunner {
         return candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? candidates[2]
     }()
 
-    /// Runs `seedlora` (or `program`, whose arguments then include its own name first) in
-    /// `directory` (the current one by default).
-    static func run(_ arguments: [String], directory: String? = nil, program: String? = nil) throws -> Output {
+    /// Runs `seedlora ARGUMENTS` (or `program`, whose arguments then include its own name first)
+    /// in `directory` (the current one by default), through `prefix` when given (a command that
+    /// execs the rest, e.g. `setpriv ... --` or `sh -c 'ulimit -f N; exec "$@"' sh`). A child still
+    /// running after `timeout` seconds is killed (the test then fails on its status instead of
+    /// hanging).
+    static func run(_ arguments: [String], directory: String? = nil, program: String? = nil,
+                    prefix: [String] = [], timeout: Double = 300) throws -> Output {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: program ?? executable)
-        process.arguments = program == nil ? arguments : Array(arguments.dropFirst())
+        let command = prefix + (program == nil ? [executable] + arguments : [program ?? ""] + arguments.dropFirst())
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         // Read both pipes before waiting, so a full pipe cannot block the child.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `seedlora ARGUMENTS` without waiting (its output is discarded); the caller kills or waits.
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 }
 

@@ -27,6 +27,53 @@ struct RecipeTests {
         #expect(ParameterPlan.depths(["model.layers.0.x", "model.layers.3.x", "lm_head"]) == [0, 1, 0])
     }
 
+    /// Found by review after fuzzing (the fuzzer's inputs are too short to reach them): nesting that
+    /// overflowed the stack in Yams' recursive composer, and aliases that expand exponentially.
+    static var billionLaughs: String {
+        var lines = ["merge_method: linear", "models: [a]", "parameters:",
+                     "  a0: &a0 [" + Array(repeating: "{value: 1}", count: 10).joined(separator: ", ") + "]"]
+        for level in 1..<10 {
+            lines.append("  a\(level): &a\(level) [" + Array(repeating: "{value: *a\(level - 1)}", count: 10).joined(separator: ", ") + "]")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static var deepBrackets: String {
+        let open = String(repeating: "[", count: 100_000), close = String(repeating: "]", count: 100_000)
+        return "merge_method: linear\nmodels: [a]\nparameters: {x: " + open + close + "}\n"
+    }
+
+    static var deepIndentation: String {
+        let items: [String] = (0..<40).map { level in String(repeating: "  ", count: level + 2) + "- \n" }
+        return "merge_method: linear\nmodels: [a]\nparameters:\n  x:\n" + items.joined()
+    }
+
+    static let hostile: [(String, String)] = [
+        (deepBrackets, "nests lists and mappings deeper than 32 levels"),
+        (deepIndentation, "nests lists and mappings deeper than 32 levels"),
+        (billionLaughs, "more than 100000 values once its aliases are expanded"),
+    ]
+
+    @Test(arguments: hostile)
+    func hostileYAMLIsRefusedNotFollowed(_ yaml: String, _ message: String) throws {
+        let (dir, path) = try Self.write(yaml)
+        defer { FilePaths.removeTree(dir) }
+        let error = #expect(throws: SeedloraError.self) { try Recipe(path: path) }
+        #expect(error?.description.contains(message) == true, "\(error?.description.prefix(300) ?? "")")
+    }
+
+    /// Module names come from adapter files: a hostile layer number must not reach a list index.
+    @Test func hostileLayerNumbersStayInTheUnitInterval() {
+        let names = ["model.layers.-1.x", "model.layers.+2.x", "model.layers.9223372036854775807.x", "model.layers.1.x"]
+        let depths = ParameterPlan.depths(names)
+        #expect(depths == [0, 0, 1, 1.0 / 9223372036854775807.0])
+        let gradient = Recipe.Setting.numbers([1, 2, 3])
+        #expect(gradient.evaluate(tensor: "x", t: -5) == .number(1))
+        #expect(gradient.evaluate(tensor: "x", t: .nan) == .number(1))
+        #expect(gradient.evaluate(tensor: "x", t: 7) == .number(3))
+        #expect(Recipe.Setting.words(["a", "b"]).evaluate(tensor: "x", t: -.infinity) == .word("a"))
+    }
+
     @Test func recipeEqualsCommandLineMerge() throws {
         let root = Fixtures.root + "/examples/adapters/"
         let (dir, path) = try Self.write("""
@@ -111,6 +158,10 @@ struct RecipeTests {
         ("merge_method: linear\nmodels: [{model: nowhere}]\nparameters: [1]\n", "parameters must be a mapping"),
         ("merge_method: linear\nmodels: [{lora: x}]\n", "models[0]: key 'lora' is not supported"),
         ("merge_method: [\n", "not valid YAML"),
+        // Found by the recipe fuzzer (a crash: an empty list item indexed an empty split).
+        ("models:\n-", "models[0]: model '' names no adapter"),
+        ("merge_method: linear\nmodels: ['+']\n", "models[0]: model '+' names no adapter"),
+        ("merge_method: linear\nmodels: [{model: base+}]\n", "models[0]: model 'base+' names no adapter"),
     ])
     func badRecipesAreNamed(_ yaml: String, _ message: String) throws {
         let (dir, path) = try Self.write(yaml)

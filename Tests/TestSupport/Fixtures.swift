@@ -11,6 +11,8 @@ public enum Fixtures {
 
     public static func adapter(_ name: String) -> String { root + "/examples/adapters/" + name }
     public static func reference(_ file: String) -> String { root + "/Tests/Fixtures/reference/" + file }
+    /// torch.save fixtures made by scripts/make_torch_fixtures.py.
+    public static func torch(_ file: String) -> String { root + "/Tests/Fixtures/torch/" + file }
 
     public static let seeds = ["taskA_seed11", "taskA_seed42", "taskA_seed202"]
     public static var seedPaths: [String] { seeds.map(adapter) }
@@ -23,6 +25,13 @@ public enum Fixtures {
 
     public static func safetensors(_ file: String) throws -> SafetensorsFile {
         try SafetensorsFile(path: reference(file))
+    }
+
+    /// A file's text, read without Foundation (whose String(contentsOfFile:) leaks a buffer on
+    /// empty files, which the address-sanitizer run reports).
+    public static func readText(_ path: String) throws -> String {
+        let file = try MappedFile(path: path)
+        return file.withBytes(0..<file.size) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// A fresh temporary directory, removed by the caller with `FilePaths.removeTree`.
