@@ -149,7 +149,8 @@ struct MergeCommand: ParsableCommand {
         let size = report.files.reduce(0) { total, name in
             total + ((try? FileManager.default.attributesOfItem(atPath: out + "/" + name)[.size] as? Int) ?? 0)
         }
-        lines.append("  wrote \(out) (\(Terminal.bytes(size))) in \(String(format: "%.2f", seconds)) s (\(phases))")
+        let peak = Terminal.peakMemory().map { ", peak memory \(Terminal.bytes($0))" } ?? ""
+        lines.append("  wrote \(out) (\(Terminal.bytes(size))) in \(String(format: "%.2f", seconds)) s (\(phases))\(peak)")
         Terminal.printError(lines.joined(separator: "\n"))
     }
 

@@ -58,6 +58,17 @@ enum Terminal {
         if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
+    /// This process's peak resident memory in bytes (VmHWM of /proc/self/status), nil elsewhere.
+    /// Unlike wait4's ru_maxrss it starts counting at exec, so a large parent does not leak in.
+    static func peakMemory() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+            return digits.map { $0 * 1024 }
+        }
+        return nil
+    }
+
     /// Seconds since an arbitrary start, for timing summaries.
     static func now() -> Double {
         var t = timespec()

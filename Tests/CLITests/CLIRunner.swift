@@ -59,30 +59,3 @@ struct CLIRunner {
         return process
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-
-extension CLIRunner {
-    /// Runs `seedlora` and returns its exit status and its OWN peak resident memory in MiB
-    /// (wait4's rusage of that child; RUSAGE_CHILDREN would mix in other tests' children).
-    /// Output goes to /dev/null.
-    static func runMeasuringMemory(_ arguments: [String]) throws -> (status: Int32, peakMiB: Double) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard rc == 0 else { throw SeedloraError(.io, "posix_spawn failed: \(rc)") }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let exited = (status & 0x7F) == 0
-        return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), Double(usage.ru_maxrss) / 1024)
-    }
-}
-#endif
