@@ -72,7 +72,10 @@ struct CheckpointMemoryTests {
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         let peakMB = Double(usage.ru_maxrss) / 1024
-        #expect(peakMB < 120, "peak RSS \(peakMB) MB for a 400 MB checkpoint")
+        // Under AddressSanitizer (scripts/test-asan) shadow memory and the quarantine inflate RSS.
+        if ProcessInfo.processInfo.environment["SEEDLORA_SANITIZER"] == nil {
+            #expect(peakMB < 120, "peak RSS \(peakMB) MB for a 400 MB checkpoint")
+        }
         print("checkpoint merge (\(method)): peak RSS \(Int(peakMB)) MB for a 403 MB checkpoint")
         // Sharding and names as the base; an untouched tensor is byte-identical.
         for shard in 1...4 {
