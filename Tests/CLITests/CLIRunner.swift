@@ -23,7 +23,8 @@ struct CLIRunner {
     /// Runs `seedlora ARGUMENTS`, through `prefix` when given (a command that execs the rest, e.g.
     /// `setpriv ... --` or `sh -c 'ulimit -f N; exec "$@"' sh`). A child still running after
     /// `timeout` seconds is killed (the test then fails on its status instead of hanging).
-    static func run(_ arguments: [String], prefix: [String] = [], timeout: Double = 300) throws -> Output {
+    static func run(_ arguments: [String], prefix: [String] = [], timeout: Double = 300,
+                    executable: String = CLIRunner.executable) throws -> Output {
         let process = Process()
         let command = prefix + [executable] + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
