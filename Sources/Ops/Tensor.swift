@@ -46,6 +46,19 @@ public struct Tensor: Equatable, Sendable {
         return count
     }
 
+    /// The element count of `shape`, refused above `limit`: the hook for the interpreter's
+    /// tensor-size limit (`zeros([10^6, 10^6])` must be an error with a message, not an allocation
+    /// that kills the session; see docs/hardening.md).
+    public static func elementCount(_ shape: [Int], limit: Int) throws -> Int {
+        let count = try elementCount(shape)
+        guard count <= limit else {
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+            let size = overflow ? "more than 9 EB" : "\(bytes / (1 << 20)) MiB"
+            throw SeedloraError("shape \(shape) has \(count) elements (\(size) as float32), more than the limit of \(limit) elements")
+        }
+        return count
+    }
+
     /// The transpose of a 2-D tensor (a copy).
     public func transposed() -> Tensor {
         let r = rows, c = cols

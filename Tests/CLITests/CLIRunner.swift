@@ -24,9 +24,10 @@ struct CLIRunner {
     /// in `directory` (the current one by default), through `prefix` when given (a command that
     /// execs the rest, e.g. `setpriv ... --` or `sh -c 'ulimit -f N; exec "$@"' sh`). A child still
     /// running after `timeout` seconds is killed (the test then fails on its status instead of
-    /// hanging).
+    /// hanging). `executable` may name another copy of seedlora.
     static func run(_ arguments: [String], directory: String? = nil, program: String? = nil,
-                    prefix: [String] = [], timeout: Double = 300) throws -> Output {
+                    prefix: [String] = [], timeout: Double = 300,
+                    executable: String = CLIRunner.executable) throws -> Output {
         let process = Process()
         let command = prefix + (program == nil ? [executable] + arguments : [program ?? ""] + arguments.dropFirst())
         process.executableURL = URL(fileURLWithPath: command[0])

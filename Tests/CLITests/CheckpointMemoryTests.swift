@@ -77,7 +77,10 @@ struct CheckpointMemoryTests {
         let peakText = try #require(result.stderr.components(separatedBy: "peak memory ").last?.split(separator: " ").first)
         let unit = result.stderr.components(separatedBy: "peak memory ").last?.split(separator: " ").dropFirst().first ?? ""
         let peakMB = (Double(peakText) ?? .infinity) * (unit.hasPrefix("GB") ? 1000 : unit.hasPrefix("MB") ? 1 : unit.hasPrefix("KB") ? 0.001 : 1e9)
-        #expect(peakMB < 120, "peak memory \(peakMB) MB for a 403 MB checkpoint")
+        // Under AddressSanitizer (scripts/test-asan) shadow memory and the quarantine inflate RSS.
+        if ProcessInfo.processInfo.environment["SEEDLORA_SANITIZER"] == nil {
+            #expect(peakMB < 120, "peak memory \(peakMB) MB for a 403 MB checkpoint")
+        }
         print("checkpoint merge (\(method)): peak RSS \(Int(peakMB)) MB for a 403 MB checkpoint")
         // Sharding and names as the base; an untouched tensor is byte-identical.
         for shard in 1...4 {

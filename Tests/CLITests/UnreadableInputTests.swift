@@ -8,6 +8,16 @@ import TestSupport
 /// permission cases run seedlora as `nobody` through `setpriv` (util-linux, on every Debian);
 /// the other cases (FIFO, directory, dangling link) need no privileges at all.
 struct UnreadableInputTests {
+    /// seedlora where `nobody` can run it: the build tree may sit in a directory only root can
+    /// enter (a CI checkout under /root), so as root the binary is copied into the test's directory
+    /// (its libraries are found through the toolchain's absolute run path).
+    static func executable(in root: String) throws -> String {
+        guard getuid() == 0 else { return CLIRunner.executable }
+        let copy = root + "/seedlora"
+        try FileManager.default.copyItem(atPath: CLIRunner.executable, toPath: copy)
+        return copy
+    }
+
     /// How to run seedlora so that file permissions apply: directly, or as nobody when we are root.
     static let unprivileged: [String]? = {
         guard getuid() == 0 else { return [] }
@@ -77,7 +87,8 @@ struct UnreadableInputTests {
             try FileManager.default.copyItem(atPath: Fixtures.adapter(seed), toPath: root + "/" + name)
         }
         try testCase.breakIt(root)
-        let result = try CLIRunner.run(["merge", root + "/a", root + "/b", "--out", root + "/out"], prefix: prefix, timeout: 60)
+        let result = try CLIRunner.run(["merge", root + "/a", root + "/b", "--out", root + "/out"], prefix: prefix, timeout: 60,
+                                       executable: try Self.executable(in: root))
         #expect(result.status == 1, "\(testCase.label): status \(result.status): \(result.stderr)")
         for text in testCase.expected.map({ $0.replacingOccurrences(of: "ROOT", with: root) }) {
             #expect(result.stderr.contains(text), "\(testCase.label): expected '\(text)' in: \(result.stderr)")
@@ -96,7 +107,8 @@ struct UnreadableInputTests {
         let recipe = root + "/recipe.yml"
         try Data("merge_method: linear\nmodels: [a, b]\n".utf8).write(to: URL(fileURLWithPath: recipe))
         try Self.chmod000(recipe)
-        let result = try CLIRunner.run(["merge", "--config", recipe, "--out", root + "/out"], prefix: prefix, timeout: 60)
+        let result = try CLIRunner.run(["merge", "--config", recipe, "--out", root + "/out"], prefix: prefix, timeout: 60,
+                                       executable: try Self.executable(in: root))
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(recipe): cannot open: Permission denied"), "\(result.stderr)")
     }

@@ -63,8 +63,8 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     process.waitUntilExit()
     try out.close()
     try err.close()
-    let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-    let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+    let stdout = (try? Fixtures.readText(outPath)) ?? ""
+    let stderr = (try? Fixtures.readText(errPath)) ?? ""
     return ProcessOutput(status: process.terminationStatus, stdout: stdout, stderr: stderr)
 }
 

@@ -64,7 +64,7 @@ private struct SplitMix: RandomNumberGenerator {
     /// The commits the writer logged as returned.
     private func logLines(_ path: String) throws -> [Int] {
         guard FilePaths.exists(path) else { return [] }
-        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { Int($0) }
+        return try Fixtures.readText(path).split(separator: "\n").compactMap { Int($0) }
     }
 
     private func hasTemporaryFiles(_ store: String) throws -> Bool {
