@@ -36,7 +36,7 @@ struct CLIRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try launch(process)
         let pid = process.processIdentifier
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
@@ -47,6 +47,19 @@ struct CLIRunner {
         watchdog.cancel()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `process.run()`, retried on ETXTBSY: a freshly copied executable is "busy" while any
+    /// process forked by a parallel test still holds the copy's write descriptor (until its exec).
+    static func launch(_ process: Process) throws {
+        for attempt in 0..<20 {
+            do {
+                try process.run()
+                return
+            } catch let error as NSError where attempt < 19 && (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == 26 {
+                usleep(50_000)
+            }
+        }
     }
 
     /// Starts `seedlora ARGUMENTS` without waiting (its output is discarded); the caller kills or waits.
