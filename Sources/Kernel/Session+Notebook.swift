@@ -94,7 +94,9 @@ extension Session {
         return (completionNames().filter { $0.hasPrefix(prefix) }, start, end)
     }
 
-    static func isInsideString(_ text: String) -> Bool {
+    /// Whether the text before the cursor ends inside a string literal (shared by the REPL's and
+    /// the notebook's completion).
+    public static func isInsideString(_ text: String) -> Bool {
         var quote: Character?
         var escaped = false
         for c in text {

@@ -26,20 +26,6 @@ struct Completer: Sendable {
         return names.filter { $0.hasPrefix(word) }
     }
 
-    /// Whether the text before the cursor ends inside a string literal.
-    static func isInsideString(_ text: String) -> Bool {
-        var quote: Character?
-        var escaped = false
-        for c in text {
-            if escaped { escaped = false; continue }
-            if c == "\\" { escaped = true; continue }
-            if let q = quote { if c == q { quote = nil } }
-            else if c == "\"" || c == "'" { quote = c }
-            else if c == "#" { return false }
-        }
-        return quote != nil
-    }
-
     /// Files and directories whose path starts with `prefix` (directories end in "/").
     static func paths(matching prefix: String) -> [String] {
         let (dir, partial): (String, String)

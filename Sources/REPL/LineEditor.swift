@@ -2,6 +2,7 @@ internal import CReadline
 #if canImport(Glibc)
 import Glibc
 #endif
+import Kernel
 import Ops
 import Synchronization
 
@@ -107,7 +108,7 @@ final class LineEditor {
         let word = text.map { String(cString: $0) } ?? ""
         let buffer = seedlora_rl_line_buffer().map { String(cString: $0) } ?? ""
         let before = String(decoding: Array(buffer.utf8.prefix(Int(max(0, start)))), as: UTF8.self)
-        let inString = seedlora_rl_completion_quote() != 0 || Completer.isInsideString(before)
+        let inString = seedlora_rl_completion_quote() != 0 || Session.isInsideString(before)
         let candidates = Completer.shared.withLock { $0?.candidates(for: word, inString: inString, lineStart: before) ?? [] }
         if inString {
             seedlora_rl_set_append_character(0)
