@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // libFuzzer targets for seedlora's readers of untrusted input (see Fuzz/README.md).
-// Built only by scripts/fuzz (`swift build -c release --sanitize fuzzer --sanitize address`):
-// each target defines LLVMFuzzerTestOneInput and takes its main from libFuzzer.
+// Built only by scripts/fuzz (release, `-sanitize=fuzzer,address` given to swiftc and clang
+// directly, see there): each target defines LLVMFuzzerTestOneInput and takes its main from libFuzzer.
 import PackageDescription
 
 let package = Package(

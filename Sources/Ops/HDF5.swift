@@ -399,6 +399,11 @@ extension HDF5Node {
             let space = try HDF5.handle(H5Aget_space(attribute.id), .dataspace, file, what)
             let type = try HDF5.handle(H5Aget_type(attribute.id), .datatype, file, what)
             let shape = try shapeOf(space: space.id, file, what)
+            // Attribute data sits in the object header: a corrupt shape cannot be larger than it.
+            let (needed, overflow) = UInt64(shape.reduce(1, *)).multipliedReportingOverflow(by: UInt64(H5Tget_size(type.id)))
+            guard !overflow, needed <= UInt64(H5Aget_storage_size(attribute.id)) else {
+                throw SeedloraError(path: file, "\(what): declares shape \(shape) but the file holds only \(H5Aget_storage_size(attribute.id)) bytes of it (corrupt file?)")
+            }
             return try body(attribute.id, type.id, shape, what) as T
         }
     }
@@ -629,9 +634,29 @@ final class HDF5Dataset: HDF5Node {
         }
     }
 
+    /// A corrupt file can declare a dataset far larger than the file (shapes are only bounded by
+    /// `HDF5.maxElements`, 2^31): refuse before allocating for it. Contiguous and compact data take
+    /// at least count x element size bytes in the file; chunked data may be compressed, by deflate
+    /// at most 1032:1.
+    private func checkStorage(count: Int) throws {
+        guard count > 0 else { return }
+        try HDF5.locked {
+            let type = try HDF5.handle(H5Dget_type(handle.id), .datatype, file, what)
+            let plist = try HDF5.handle(H5Dget_create_plist(handle.id), .propertyList, file, what)
+            let stored = UInt64(H5Dget_storage_size(handle.id))
+            let ratio: UInt64 = H5Pget_layout(plist.id) == H5D_CHUNKED ? 1100 : 1
+            let (needed, overflow) = UInt64(count).multipliedReportingOverflow(by: UInt64(H5Tget_size(type.id)))
+            let (allowed, overflow2) = stored.multipliedReportingOverflow(by: ratio)
+            guard !overflow, overflow2 || needed <= allowed else {
+                throw SeedloraError(path: file, "\(what): declares \(count) elements but the file holds only \(stored) bytes of them (corrupt file?)")
+            }
+        }
+    }
+
     private func readNumbers<T>(_ memoryType: hid_t, zero: T) throws -> [T] {
         try HDF5.locked {
             let count = try shape().reduce(1, *)
+            try checkStorage(count: count)
             var values = [T](repeating: zero, count: count)
             if count == 0 { return values }
             let status = values.withUnsafeMutableBytes {
@@ -656,6 +681,7 @@ final class HDF5Dataset: HDF5Node {
     func readStrings() throws -> [String] {
         try HDF5.locked {
             let count = try shape().reduce(1, *)
+            try checkStorage(count: count)
             let space = try HDF5.handle(H5Dget_space(handle.id), .dataspace, file, what)
             return try readVariableStrings(count: count, space: space.id, file, what) { type, buffer in
                 H5Dread(handle.id, type, seedlora_H5S_ALL(), seedlora_H5S_ALL(), seedlora_H5P_DEFAULT(), buffer)
