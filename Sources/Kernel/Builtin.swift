@@ -113,10 +113,13 @@ struct Args {
     var rest: [Value] = []
     /// Extra keyword arguments (`**keywords`), in call order.
     var keywords: [(String, Value, Span)] = []
+    /// The session's limits, for builtins that build lists, strings or tensors.
+    let limits: ResourceLimits
 
-    init(builtin: Builtin, callSpan: Span) {
+    init(builtin: Builtin, callSpan: Span, limits: ResourceLimits = .standard) {
         self.builtin = builtin
         self.callSpan = callSpan
+        self.limits = limits
         values = Array(repeating: .nil, count: builtin.parameters.count)
         given = Array(repeating: false, count: builtin.parameters.count)
         spans = Array(repeating: nil, count: builtin.parameters.count)
@@ -189,7 +192,9 @@ struct Args {
         switch self[i] {
         case let .list(l): return l.items
         case let .range(a, b, s):
-            guard Ranges.count(a, b, s) <= 10_000_000 else { throw bad(i, "list (or a range of at most 10 million elements)") }
+            guard Ranges.count(a, b, s) <= limits.collectionCount else {
+                throw bad(i, "list (or a range of at most \(limits.collectionCount) elements)", got: "a range of \(Ranges.count(a, b, s)) elements")
+            }
             return Ranges.elements(a, b, s)
         default: throw bad(i, "list")
         }

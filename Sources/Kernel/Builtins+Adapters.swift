@@ -7,7 +7,7 @@ enum AdapterBuiltins {
         Builtin("load(path)", .adapters, "Loads a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).",
                 example: "a = load(\"examples/adapters/taskA_seed42\")") { args, interp in
             let given = try args.string(0)
-            let path = interp.resolvePath(given)
+            let path = try interp.resolvePath(given)
             interp.recorder.noteRead(path)
             do {
                 return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path), label: given))

@@ -11,7 +11,7 @@ enum ExportBuiltins {
                 example: "export(m, \"out/merged\", format=\"peft\")") { args, interp in
             let adapter = try args.adapter(0)
             let given = try args.string(1)
-            let dir = interp.resolvePath(given)
+            let dir = try interp.resolvePath(given)
             interp.recorder.noteWrite(dir)
             let format = try args.string(2)
             let rank = try args.optionalInt(3)

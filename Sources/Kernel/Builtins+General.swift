@@ -6,7 +6,7 @@ enum GeneralBuiltins {
         Builtin("print(*values, sep=\" \", end=\"\\n\")", .general, "Writes the values as text, separated by `sep`.",
                 example: "print(\"norm\", 1.5)") { args, interp in
             let sep = try args.string(0), end = try args.string(1)
-            interp.host.write(args.rest.map(Printer.str).joined(separator: sep) + end.replacingEscapes())
+            interp.host.write(args.rest.map { Printer.str($0, maxBytes: args.limits.stringBytes) }.joined(separator: sep) + end.replacingEscapes())
             return .nil
         },
         Builtin("len(x)", .general, "Number of elements: list, string, dict, range, table rows, adapter modules, tensor rows.",
@@ -36,10 +36,14 @@ enum GeneralBuiltins {
             .string(args[0].typeName)
         },
         Builtin("str(x)", .general, "The text of a value, as `print` writes it.", example: "str(42)") { args, _ in
-            .string(Printer.str(args[0]))
+            let text = Printer.str(args[0], maxBytes: args.limits.stringBytes)
+            try args.limits.checkString(bytes: text.utf8.count, "str")
+            return .string(text)
         },
         Builtin("repr(x)", .general, "The text of a value as the REPL echoes it (strings quoted).", example: "repr(\"a\")") { args, _ in
-            .string(Printer.repr(args[0]))
+            let text = Printer.repr(args[0], maxBytes: args.limits.stringBytes)
+            try args.limits.checkString(bytes: text.utf8.count, "repr")
+            return .string(text)
         },
         Builtin("int(x)", .general, "Converts to an int: truncates floats, parses strings.", example: "int(\"12\")") { args, _ in
             switch args[0] {
@@ -67,11 +71,17 @@ enum GeneralBuiltins {
         },
         Builtin("list(x)", .general, "A new list of the elements of x (a range, string, dict's keys, tensor rows, table rows).",
                 example: "list(range(3))") { args, interp in
-            if case let .range(a, b, s) = args[0], Ranges.count(a, b, s) > 10_000_000 {
-                throw args.bad(0, "a range of at most 10 million elements", got: "\(Ranges.count(a, b, s)) elements")
+            if case let .range(a, b, s) = args[0], Ranges.count(a, b, s) > args.limits.collectionCount {
+                throw args.bad(0, "a range of at most \(args.limits.collectionCount) elements (the list size limit)", got: "\(Ranges.count(a, b, s)) elements")
             }
             var items: [Value] = []
-            try interp.iterate(args[0], at: args.spans[0] ?? args.callSpan) { items.append($0); return true }
+            try interp.iterate(args[0], at: args.spans[0] ?? args.callSpan) { item in
+                guard items.count < args.limits.collectionCount else {
+                    throw args.bad(0, "at most \(args.limits.collectionCount) elements (the list size limit)", got: "more")
+                }
+                items.append(item)
+                return true
+            }
             return .list(items)
         },
         Builtin("keys(d)", .general, "The keys of a dict (or column names of a table), as a list.", example: "keys({\"a\": 1})") { args, _ in
@@ -95,12 +105,15 @@ enum GeneralBuiltins {
         },
         Builtin("append(xs, x)", .general, "Adds x to the end of the list xs (in place).", example: "xs.append(4)") { args, _ in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
+            try args.limits.checkCollection(count: l.items.count + 1, "append")
             l.items.append(args[1])
             return .nil
         },
         Builtin("extend(xs, ys)", .general, "Adds the elements of ys to the end of xs (in place).", example: "xs.extend([5, 6])") { args, _ in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
-            l.items += try args.list(1)
+            let more = try args.list(1)
+            try args.limits.checkCollection(count: ResourceLimits.sum(l.items.count, more.count), "extend")
+            l.items += more
             return .nil
         },
         Builtin("pop(xs, i=-1)", .general, "Removes and returns element i of a list (the last by default), or key i of a dict.",
@@ -116,6 +129,7 @@ enum GeneralBuiltins {
         },
         Builtin("insert(xs, i, x)", .general, "Inserts x before position i of the list xs.", example: "xs.insert(0, \"first\")") { args, _ in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
+            try args.limits.checkCollection(count: l.items.count + 1, "insert")
             var i = try args.int(1)
             if i < 0 { i += l.items.count }
             l.items.insert(args[2], at: min(max(i, 0), l.items.count))
@@ -151,7 +165,11 @@ enum GeneralBuiltins {
             return .list(zip(a, b).map { .list([$0, $1]) })
         },
         Builtin("join(xs, sep=\"\")", .general, "Joins the texts of the elements with `sep` between them.", example: "join([\"a\", \"b\"], \"-\")") { args, _ in
-            .string(try args.list(0).map(Printer.str).joined(separator: try args.string(1)))
+            let parts = try args.list(0).map { Printer.str($0, maxBytes: args.limits.stringBytes) }
+            let sep = try args.string(1)
+            let bytes = parts.reduce(ResourceLimits.product(sep.utf8.count, max(0, parts.count - 1))) { ResourceLimits.sum($0, $1.utf8.count) }
+            try args.limits.checkString(bytes: bytes, "join")
+            return .string(parts.joined(separator: sep))
         },
         Builtin("split(s, sep=nil)", .general, "Splits a string on `sep` (on runs of whitespace by default).", example: "split(\"a.b.c\", \".\")") { args, _ in
             let s = try args.string(0)

@@ -29,7 +29,7 @@ enum PlotBuiltins {
 
     /// Renders `figure` to `given` (and its PNG/SVG twin) and saves the data tables.
     static func save(_ figure: FigureValue, _ given: String, interp: Interpreter, span: Span) throws {
-        let path = interp.resolvePath(given)
+        let path = try interp.resolvePath(given)
         let format: GnuplotRenderer.Format
         do { format = try GnuplotRenderer.Format(path: path) } catch let error as SeedloraError {
             throw BuiltinError(error.description, span: span)

@@ -69,7 +69,7 @@ enum ResultsBuiltins {
                 "Reads lm-evaluation-harness results JSON (a file or a directory of them) or a CSV file into a table.",
                 example: "t = read_results(\"Tests/Fixtures/toy-math-eval\")") { args, interp in
             let given = try args.string(0)
-            let path = interp.resolvePath(given)
+            let path = try interp.resolvePath(given)
             interp.recorder.noteRead(path)
             do {
                 return .table(table(try EvalResults.read(path)))

@@ -10,35 +10,38 @@ enum TensorBuiltins {
         var list = [
             Builtin("tensor(data)", .tensors, "A float32 tensor from a number or a nested list of numbers.",
                     example: "tensor([[1, 2], [3, 4]])") { args, _ in .tensor(try args.tensor(0)) },
-            Builtin("zeros(shape)", .tensors, "A tensor of zeros; shape is an int or a list of ints.", example: "zeros([2, 3])") { args, _ in
-                .tensor(try Tensor.zeros(try checkedShape(args, 0)))
+            Builtin("zeros(shape)", .tensors, "A tensor of zeros; shape is an int or a list of ints.", example: "zeros([2, 3])") { args, interp in
+                .tensor(try Tensor.zeros(try checkedShape(args, 0, interp.limits)))
             },
-            Builtin("ones(shape)", .tensors, "A tensor of ones.", example: "ones(3)") { args, _ in
-                let shape = try checkedShape(args, 0)
+            Builtin("ones(shape)", .tensors, "A tensor of ones.", example: "ones(3)") { args, interp in
+                let shape = try checkedShape(args, 0, interp.limits)
                 return .tensor(Tensor(uncheckedShape: shape, data: [Float](repeating: 1, count: try Tensor.elementCount(shape))))
             },
             Builtin("randn(shape, seed=0)", .tensors, "Standard normal samples; the same seed gives the same tensor on every machine.",
-                    example: "randn([2, 2], seed=1)") { args, _ in
-                let shape = try checkedShape(args, 0)
+                    example: "randn([2, 2], seed=1)") { args, interp in
+                let shape = try checkedShape(args, 0, interp.limits)
                 let seed = try args.int(1)
                 let rng = CounterRNG(seed: UInt64(bitPattern: Int64(seed)), module: -1, input: -1)
                 let n = try Tensor.elementCount(shape)
                 return .tensor(Tensor(uncheckedShape: shape, data: (0..<n).map { Float(rng.normal($0)) }))
             },
             Builtin("arange(start, stop=nil, step=1)", .tensors, "A 1-D tensor of evenly spaced values (numpy's arange).",
-                    example: "arange(5)") { args, _ in
+                    example: "arange(5)") { args, interp in
                 var start = try args.double(0), stop = try args.optionalDouble(1)
                 let step = try args.double(2)
                 if stop == nil { stop = start; start = 0 }
                 guard step != 0 else { throw args.bad(2, "a non-zero step", got: "0") }
                 let count = (((stop ?? 0) - start) / step).rounded(.up)
-                guard count.isFinite, count <= 100_000_000 else { throw BuiltinError("arange would have too many elements") }
+                guard count.isFinite, count <= Double(interp.limits.tensorElements) else {
+                    throw BuiltinError("arange would have \(count) elements, more than the limit of \(interp.limits.tensorElements) for one tensor")
+                }
                 let n = Swift.max(0, Int(count))
                 return .tensor(Tensor(uncheckedShape: [n], data: (0..<n).map { Float(start + Double($0) * step) }))
             },
-            Builtin("eye(n)", .tensors, "The n x n identity matrix.", example: "eye(3)") { args, _ in
+            Builtin("eye(n)", .tensors, "The n x n identity matrix.", example: "eye(3)") { args, interp in
                 let n = try args.int(0)
                 guard n >= 0, n <= 20_000 else { throw args.bad(0, "a size from 0 to 20000") }
+                _ = try interp.limits.tensorCount([n, n])
                 var t = try Tensor.zeros([n, n])
                 for i in 0..<n { t.data[i * n + i] = 1 }
                 return .tensor(t)
@@ -73,17 +76,18 @@ enum TensorBuiltins {
                 let t = try args.tensor(0)
                 return .tensor(Tensor(uncheckedShape: [t.count], data: t.data))
             },
-            Builtin("matmul(a, b)", .tensors, "Matrix product (the `@` operator).", example: "matmul(eye(2), ones([2, 1]))") { args, _ in
-                try TensorOps.matmul(try args.tensor(0), try args.tensor(1))
+            Builtin("matmul(a, b)", .tensors, "Matrix product (the `@` operator).", example: "matmul(eye(2), ones([2, 1]))") { args, interp in
+                try TensorOps.matmul(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements)
             },
             Builtin("where(condition, a, b)", .tensors, "Element-wise choice: a where the condition is non-zero, else b (broadcasting).",
-                    example: "where(x > 0, x, 0)") { args, _ in
+                    example: "where(x > 0, x, 0)") { args, interp in
                 let c = try args.tensor(0)
                 let a = try Arithmetic.asTensor(args[1]), b = try Arithmetic.asTensor(args[2])
                 guard let ab = TensorOps.broadcastShape(a.shape, b.shape),
                       let shape = TensorOps.broadcastShape(c.shape, ab) else {
                     throw BuiltinError("shapes \(Printer.shape(c.shape)), \(Printer.shape(a.shape)) and \(Printer.shape(b.shape)) do not broadcast")
                 }
+                _ = try interp.limits.tensorCount(shape)
                 let target = try Tensor.zeros(shape)
                 let ce = try TensorOps.zipWith(c, target) { x, _ in x }
                 let ae = try TensorOps.zipWith(a, target) { x, _ in x }
@@ -138,9 +142,9 @@ enum TensorBuiltins {
                 return .bool(try args.tensor(0).data.allSatisfy { $0 != 0 })
             },
             Builtin("allclose(a, b, rtol=1e-5, atol=1e-8)", .tensors, "Whether |a - b| <= atol + rtol * |b| everywhere (numpy.allclose).",
-                    example: "allclose(eye(2) @ eye(2), eye(2))") { args, _ in
+                    example: "allclose(eye(2) @ eye(2), eye(2))") { args, interp in
                 let rtol = Float(try args.double(2)), atol = Float(try args.double(3))
-                let close = try TensorOps.zipWith(try args.tensor(0), try args.tensor(1)) { a, b in abs(a - b) <= atol + rtol * abs(b) ? 1 : 0 }
+                let close = try TensorOps.zipWith(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements) { a, b in abs(a - b) <= atol + rtol * abs(b) ? 1 : 0 }
                 return .bool(close.data.allSatisfy { $0 == 1 })
             },
         ]
@@ -149,10 +153,12 @@ enum TensorBuiltins {
         return list
     }
 
-    static func checkedShape(_ args: Args, _ i: Int) throws -> [Int] {
+    static func checkedShape(_ args: Args, _ i: Int, _ limits: ResourceLimits) throws -> [Int] {
         let shape = try args.shape(i)
         let count = try Tensor.elementCount(shape)
-        guard count <= 500_000_000 else { throw args.bad(i, "a shape of at most 500 million elements", got: "\(count) elements") }
+        guard count <= limits.tensorElements else {
+            throw args.bad(i, "a shape of at most \(limits.tensorElements) elements (the tensor size limit)", got: "\(count) elements")
+        }
         return shape
     }
 

@@ -267,6 +267,7 @@ final class CellRunner {
             interpreter.currentDirectory = savedDirectory
             interpreter.currentScript = savedScript
         }
+        interpreter.resetSteps()
         BigStack.run {
             for statement in statements {
                 do {

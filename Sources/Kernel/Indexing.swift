@@ -149,8 +149,11 @@ extension Interpreter {
             }
         }
         let strides = TensorOps.strides(t.shape, padTo: t.rank).enumerated().map { i, s in t.shape[i] == 1 ? 0 : s }
+        // Index lists may repeat positions, so the result can be larger than the tensor.
+        let count: Int
+        do { count = try limits.tensorCount(selections.map(\.count)) } catch let error as BuiltinError { throw fail(error.message, at: span) }
         var out: [Float] = []
-        out.reserveCapacity(selections.reduce(1) { $0 * $1.count })
+        out.reserveCapacity(count)
         func walk(_ d: Int, _ offset: Int) {
             if d == t.rank { out.append(t.data[offset]); return }
             for i in selections[d] { walk(d + 1, offset + i * strides[d]) }
@@ -174,6 +177,9 @@ extension Interpreter {
         case let .dict(d):
             guard indices.count == 1, case let .single(key, s) = indices[0] else {
                 throw fail("dict assignment takes one key", at: span)
+            }
+            guard d.count < limits.collectionCount || d.get(key) != nil else {
+                throw fail("the dict already holds \(d.count) entries, the limit for one dict", at: s)
             }
             guard d.set(key, value) else {
                 throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: s)

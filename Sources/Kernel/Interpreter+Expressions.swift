@@ -20,13 +20,20 @@ extension Interpreter {
                 case let .text(t): text += t
                 case let .hole(e, spec):
                     let value = try evaluate(e, in: env)
+                    let piece: String
                     if let spec {
-                        do { text += try Format.apply(spec: spec, to: value) } catch let error as BuiltinError {
+                        do { piece = try Format.apply(spec: spec, to: value) } catch let error as BuiltinError {
                             throw fail(error.message, at: e.span)
                         }
                     } else {
-                        text += Printer.str(value)
+                        piece = Printer.str(value, maxBytes: limits.stringBytes)
                     }
+                    do {
+                        try limits.checkString(bytes: ResourceLimits.sum(text.utf8.count, piece.utf8.count), "this f-string")
+                    } catch let error as BuiltinError {
+                        throw fail(error.message, at: e.span)
+                    }
+                    text += piece
                 }
             }
             return .string(text)
@@ -43,6 +50,9 @@ extension Interpreter {
                 let value = try evaluate(valueExpr, in: env)
                 guard dict.set(key, value) else {
                     throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: keyExpr.span)
+                }
+                if dict.count > limits.collectionCount {
+                    throw fail("this dict would hold more than \(limits.collectionCount) entries, the limit for one dict", at: keyExpr.span)
                 }
             }
             return .dict(dict)
@@ -81,6 +91,9 @@ extension Interpreter {
                 try checkInterrupt(at: span)
                 try bindLoopVariables(names, item, in: scope, at: span)
                 if let condition, try !truthy(try evaluate(condition, in: scope), at: condition.span) { return true }
+                guard items.count < limits.collectionCount else {
+                    throw fail("this list comprehension would make more than \(limits.collectionCount) elements, the limit for one list; use a tensor for large numeric data", at: span)
+                }
                 items.append(try evaluate(element, in: scope))
                 return true
             }
@@ -179,8 +192,8 @@ extension Interpreter {
 
     func callFunction(_ function: FunctionValue, _ arguments: [CallArgument], at span: Span) throws -> Value {
         let decl = function.decl
-        guard frames.count < Interpreter.maxCallDepth else {
-            throw fail("too many nested calls (more than \(Interpreter.maxCallDepth)); is the recursion missing a base case?", at: span)
+        guard frames.count < limits.callDepth else {
+            throw fail("too many nested calls (more than \(limits.callDepth)); is the recursion missing a base case?", at: span)
         }
         try checkInterrupt(at: span)
         let scope = Environment(parent: function.closure)
@@ -218,7 +231,7 @@ extension Interpreter {
 
     /// Matches call arguments to a builtin's declared parameters.
     func bind(_ builtin: Builtin, _ arguments: [CallArgument], at span: Span) throws -> Args {
-        var args = Args(builtin: builtin, callSpan: span)
+        var args = Args(builtin: builtin, callSpan: span, limits: limits)
         var position = 0
         for argument in arguments {
             if let name = argument.name {

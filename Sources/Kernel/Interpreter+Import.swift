@@ -3,6 +3,7 @@ import Ops
 /// `import "file.seed"`: runs a file once in the global scope, relative to the importing file.
 extension Interpreter {
     func importFile(_ path: String, at span: Span) throws {
+        do { try requireFileAccess(path) } catch let error as BuiltinError { throw fail(error.message, at: span) }
         let resolved = SourceLoader.resolve(path, relativeTo: currentDirectory)
         let key = FilePaths.absolute(resolved)
         if importing.contains(key) {

@@ -38,17 +38,30 @@ final class Interpreter {
     /// The script (or entry name) whose statements are running, for provenance.
     var currentScript: String = "<input>"
 
-    func resolvePath(_ path: String) -> String {
-        SourceLoader.resolve(path, relativeTo: workingDirectory)
+    /// The absolute path of a file a builtin reads or writes. Every builtin that touches a file
+    /// comes through here (or through `recorder` for the store), so a session without file
+    /// access refuses them all.
+    func resolvePath(_ path: String) throws -> String {
+        try requireFileAccess(path)
+        return SourceLoader.resolve(path, relativeTo: workingDirectory)
     }
 
-    /// Seed calls nested deeper than this are an error, not a crash.
-    static let maxCallDepth = 1000
+    func requireFileAccess(_ path: String) throws {
+        guard recorder.fileAccess else {
+            throw BuiltinError("this session has no file access (it cannot read or write \(Printer.repr(.string(path))))")
+        }
+    }
 
-    init(host: Host, cancellation: Cancellation, builtins: [String: Builtin]) {
+    /// Sizes, depth and (optionally) steps a program may use; see `ResourceLimits`.
+    let limits: ResourceLimits
+    /// Statements and loop iterations left in this `Session.run` when `limits.steps` is set.
+    var stepsLeft = Int.max
+
+    init(host: Host, cancellation: Cancellation, builtins: [String: Builtin], limits: ResourceLimits = .standard) {
         self.host = host
         self.cancellation = cancellation
         self.builtins = builtins
+        self.limits = limits
         globals = Environment(parent: nil)
     }
 
@@ -78,9 +91,19 @@ final class Interpreter {
         return result
     }
 
+    /// A new entry (a `Session.run`, a notebook cell, a script cell) gets the whole step budget.
+    func resetSteps() {
+        stepsLeft = limits.steps ?? Int.max
+    }
+
+    /// Called before every statement and loop iteration: Ctrl-C, and the step limit.
     func checkInterrupt(at span: Span) throws {
         if cancellation.isCancelled {
             throw Diagnostic(.interrupted, "interrupted", at: span, stack: stack(endingAt: span))
+        }
+        stepsLeft -= 1
+        if stepsLeft < 0 {
+            throw fail("the program ran more than \(limits.steps ?? 0) statements and loop iterations (the step limit)", at: span)
         }
     }
 

@@ -301,6 +301,9 @@ struct Lexer {
             pos += 1
             if c == "!" {
                 error("'!' is not an operator in Seed; write 'not x' (or '!=' for inequality)", from: start)
+            } else if c == "^" {
+                // Written for powers by people coming from maths, R or Julia; Python's '^' is xor.
+                error("'^' is not an operator in Seed; write '**' for a power (10**6)", from: start)
             } else {
                 error("unexpected character '\(c)'", from: start)
             }

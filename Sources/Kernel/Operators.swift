@@ -24,7 +24,7 @@ extension Interpreter {
 
     func binary(_ op: BinaryOp, _ left: Value, _ right: Value, span: Span) throws -> Value {
         do {
-            return try Arithmetic.binary(op, left, right)
+            return try Arithmetic.binary(op, left, right, limits: limits)
         } catch let error as BuiltinError {
             throw fail(error.message, at: span)
         } catch let error as SeedloraError {
@@ -34,17 +34,17 @@ extension Interpreter {
 }
 
 enum Arithmetic {
-    static func binary(_ op: BinaryOp, _ left: Value, _ right: Value) throws -> Value {
+    static func binary(_ op: BinaryOp, _ left: Value, _ right: Value, limits: ResourceLimits = .standard) throws -> Value {
         switch op {
-        case .equal: return try equality(left, right, negate: false)
-        case .notEqual: return try equality(left, right, negate: true)
-        case .in: return .bool(try contains(right, left))
-        case .notIn: return .bool(!(try contains(right, left)))
+        case .equal: return try equality(left, right, negate: false, limits: limits)
+        case .notEqual: return try equality(left, right, negate: true, limits: limits)
+        case .in: return .bool(try contains(right, left, limits: limits))
+        case .notIn: return .bool(!(try contains(right, left, limits: limits)))
         default: break
         }
         // Tensors (and deltas) combine element-wise with anything numeric.
         if isTensorLike(left) || isTensorLike(right) {
-            return try tensorBinary(op, left, right)
+            return try tensorBinary(op, left, right, limits: limits)
         }
         // Booleans count as 0 and 1 in arithmetic, as in Python.
         let left = promoteBool(left), right = promoteBool(right)
@@ -54,7 +54,9 @@ enum Arithmetic {
             return try real(op, left.asDouble ?? 0, right.asDouble ?? 0)
         case let (.string(a), .string(b)):
             switch op {
-            case .add: return .string(a + b)
+            case .add:
+                try limits.checkString(bytes: ResourceLimits.sum(a.utf8.count, b.utf8.count), "string +")
+                return .string(a + b)
             case .less: return .bool(a < b)
             case .lessEqual: return .bool(a <= b)
             case .greater: return .bool(a > b)
@@ -63,14 +65,17 @@ enum Arithmetic {
             }
         case let (.string(s), .int(n)), let (.int(n), .string(s)):
             if op == .multiply {
-                guard n <= 10_000_000 / max(1, s.count) else { throw BuiltinError("string repetition too large") }
+                try limits.checkString(bytes: ResourceLimits.product(s.utf8.count, max(0, n)), "string * \(n)")
                 return .string(String(repeating: s, count: max(0, n)))
             }
         case let (.list(a), .list(b)):
-            if op == .add { return .list(a.items + b.items) }
+            if op == .add {
+                try limits.checkCollection(count: ResourceLimits.sum(a.items.count, b.items.count), "list +")
+                return .list(a.items + b.items)
+            }
         case let (.list(l), .int(n)), let (.int(n), .list(l)):
             if op == .multiply {
-                guard n <= 10_000_000 / max(1, l.items.count) else { throw BuiltinError("list repetition too large") }
+                try limits.checkCollection(count: ResourceLimits.product(l.items.count, max(0, n)), "list * \(n)")
                 var items: [Value] = []
                 for _ in 0..<max(0, n) { items += l.items }
                 return .list(items)
@@ -175,47 +180,57 @@ enum Arithmetic {
         }
     }
 
-    static func tensorBinary(_ op: BinaryOp, _ left: Value, _ right: Value) throws -> Value {
+    static func tensorBinary(_ op: BinaryOp, _ left: Value, _ right: Value, limits: ResourceLimits = .standard) throws -> Value {
         let a = try asTensor(left), b = try asTensor(right)
+        let limit = limits.tensorElements
         func bool(_ c: Bool) -> Float { c ? 1 : 0 }
         switch op {
-        case .add: return .tensor(try TensorOps.zipWith(a, b, +))
-        case .subtract: return .tensor(try TensorOps.zipWith(a, b, -))
-        case .multiply: return .tensor(try TensorOps.zipWith(a, b, *))
-        case .divide: return .tensor(try TensorOps.zipWith(a, b, /))
-        case .floorDivide: return .tensor(try TensorOps.zipWith(a, b) { ($0 / $1).rounded(.down) })
-        case .modulo: return .tensor(try TensorOps.zipWith(a, b) { x, y in
+        case .add: return .tensor(try TensorOps.zipWith(a, b, limit: limit, +))
+        case .subtract: return .tensor(try TensorOps.zipWith(a, b, limit: limit, -))
+        case .multiply: return .tensor(try TensorOps.zipWith(a, b, limit: limit, *))
+        case .divide: return .tensor(try TensorOps.zipWith(a, b, limit: limit, /))
+        case .floorDivide: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { ($0 / $1).rounded(.down) })
+        case .modulo: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { x, y in
             let r = fmodf(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r })
-        case .power: return .tensor(try TensorOps.zipWith(a, b) { powf($0, $1) })
-        case .matmul: return try TensorOps.matmul(a, b)
-        case .less: return .tensor(try TensorOps.zipWith(a, b) { bool($0 < $1) })
-        case .lessEqual: return .tensor(try TensorOps.zipWith(a, b) { bool($0 <= $1) })
-        case .greater: return .tensor(try TensorOps.zipWith(a, b) { bool($0 > $1) })
-        case .greaterEqual: return .tensor(try TensorOps.zipWith(a, b) { bool($0 >= $1) })
-        case .equal: return .tensor(try TensorOps.zipWith(a, b) { bool($0 == $1) })
-        case .notEqual: return .tensor(try TensorOps.zipWith(a, b) { bool($0 != $1) })
+        case .power: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { powf($0, $1) })
+        case .matmul: return try TensorOps.matmul(a, b, limit: limit)
+        case .less: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 < $1) })
+        case .lessEqual: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 <= $1) })
+        case .greater: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 > $1) })
+        case .greaterEqual: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 >= $1) })
+        case .equal: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 == $1) })
+        case .notEqual: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 != $1) })
         case .in, .notIn: throw BuiltinError("'in' does not apply to tensors")
         }
     }
 
-    static func equality(_ left: Value, _ right: Value, negate: Bool) throws -> Value {
-        if case .tensor = left { return try tensorBinary(negate ? .notEqual : .equal, left, right) }
-        if case .tensor = right { return try tensorBinary(negate ? .notEqual : .equal, left, right) }
-        var budget = 1_000_000
-        let same = equal(left, right, depth: 0, budget: &budget)
+    static func equality(_ left: Value, _ right: Value, negate: Bool, limits: ResourceLimits = .standard) throws -> Value {
+        if case .tensor = left { return try tensorBinary(negate ? .notEqual : .equal, left, right, limits: limits) }
+        if case .tensor = right { return try tensorBinary(negate ? .notEqual : .equal, left, right, limits: limits) }
+        var budget = limits.comparisonSteps
+        let same = try equal(left, right, depth: 0, budget: &budget)
         return .bool(negate ? !same : same)
     }
 
     /// Structural equality (numbers across int/float, lists and dicts element by element).
-    static func equal(_ left: Value, _ right: Value, depth: Int) -> Bool {
-        var budget = 1_000_000
-        return equal(left, right, depth: depth, budget: &budget)
+    static func equal(_ left: Value, _ right: Value, depth: Int, limits: ResourceLimits = .standard) throws -> Bool {
+        var budget = limits.comparisonSteps
+        return try equal(left, right, depth: depth, budget: &budget)
     }
 
-    /// `budget` bounds the work, so lists that contain themselves compare in bounded time.
-    static func equal(_ left: Value, _ right: Value, depth: Int, budget: inout Int) -> Bool {
+    /// Nesting deeper than this is refused by comparisons (lists that contain themselves).
+    static let maxComparisonDepth = 100
+
+    /// `budget` bounds the work, so lists that share or contain each other compare in bounded
+    /// time; running out is an error, never a silent "not equal".
+    static func equal(_ left: Value, _ right: Value, depth: Int, budget: inout Int) throws -> Bool {
         budget -= 1
-        guard depth < 100, budget > 0 else { return false }
+        guard budget > 0 else {
+            throw BuiltinError("the comparison visited more elements than the limit allows; lists that share or contain each other cannot be compared element by element")
+        }
+        guard depth < maxComparisonDepth else {
+            throw BuiltinError("the comparison nests deeper than \(maxComparisonDepth) levels (does a list contain itself?)")
+        }
         switch (left, right) {
         case (.nil, .nil): return true
         case let (.string(a), .string(b)): return a == b
@@ -223,13 +238,13 @@ enum Arithmetic {
         case let (.list(a), .list(b)):
             if a === b { return true }
             guard a.items.count == b.items.count else { return false }
-            for (x, y) in zip(a.items, b.items) where !equal(x, y, depth: depth + 1, budget: &budget) { return false }
+            for (x, y) in zip(a.items, b.items) where try !equal(x, y, depth: depth + 1, budget: &budget) { return false }
             return true
         case let (.dict(a), .dict(b)):
             if a === b { return true }
             guard a.count == b.count else { return false }
             for (k, v) in a.pairs {
-                guard let w = b.get(k), equal(v, w, depth: depth + 1, budget: &budget) else { return false }
+                guard let w = b.get(k), try equal(v, w, depth: depth + 1, budget: &budget) else { return false }
             }
             return true
         case let (.range(a1, b1, s1), .range(a2, b2, s2)): return a1 == a2 && b1 == b2 && s1 == s2
@@ -244,9 +259,11 @@ enum Arithmetic {
 
     static func isString(_ v: Value) -> Bool { if case .string = v { return true }; return false }
 
-    static func contains(_ container: Value, _ item: Value) throws -> Bool {
+    static func contains(_ container: Value, _ item: Value, limits: ResourceLimits = .standard) throws -> Bool {
         switch container {
-        case let .list(l): return l.items.contains { equal($0, item, depth: 0) }
+        case let .list(l):
+            var budget = limits.comparisonSteps
+            return try l.items.contains { try equal($0, item, depth: 0, budget: &budget) }
         case let .dict(d): return d.get(item) != nil
         case let .string(s):
             guard case let .string(sub) = item else { throw BuiltinError("'in <string>' needs a string on the left, got a \(item.typeName)") }

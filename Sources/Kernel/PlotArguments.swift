@@ -81,7 +81,9 @@ struct PlotArguments {
                 return x
             }
         case let .range(a, b, s):
-            guard Ranges.count(a, b, s) <= 10_000_000 else { throw args.bad(i, "a range of at most 10 million numbers") }
+            guard Ranges.count(a, b, s) <= args.limits.collectionCount else {
+                throw args.bad(i, "a range of at most \(args.limits.collectionCount) numbers", got: "\(Ranges.count(a, b, s)) numbers")
+            }
             return Ranges.elements(a, b, s).compactMap(\.asDouble)
         default: throw args.bad(i, "a list of numbers or a tensor")
         }

@@ -7,41 +7,60 @@ import Ops
 /// containers (strings quoted). Tensors print numpy-style: at most 1000 elements in full,
 /// otherwise the first and last 3 along each axis with `...`, then the shape and dtype.
 enum Printer {
-    static func str(_ value: Value) -> String {
+    static func str(_ value: Value, maxBytes: Int = ResourceLimits.standard.stringBytes) -> String {
         if case let .string(s) = value { return s }
-        return repr(value)
+        return repr(value, maxBytes: maxBytes)
     }
 
-    static func repr(_ value: Value, depth: Int = 0) -> String {
-        var budget = 200_000
+    static func repr(_ value: Value, depth: Int = 0, maxBytes: Int = ResourceLimits.standard.stringBytes) -> String {
+        var budget = Budget(elements: 200_000, bytes: maxBytes)
         return repr(value, depth: depth, budget: &budget)
     }
 
-    /// `budget` bounds the elements written, so a list that contains itself prints `...`
-    /// instead of growing without end.
-    static func repr(_ value: Value, depth: Int, budget: inout Int) -> String {
-        budget -= 1
-        guard depth < 20, budget > 0 else { return "..." }
+    /// What a text may still hold: elements (so a list that contains itself prints `...`
+    /// instead of growing without end) and bytes (so a list of long strings cannot make a text
+    /// beyond the string limit). Bytes are counted at the leaves, so nesting costs nothing twice.
+    struct Budget {
+        var elements: Int
+        var bytes: Int
+        var isSpent: Bool { elements <= 0 || bytes <= 0 }
+    }
+
+    static func repr(_ value: Value, depth: Int, budget: inout Budget) -> String {
+        budget.elements -= 1
+        guard depth < 20, !budget.isSpent else { return "..." }
+        let text: String
         switch value {
-        case .nil: return "nil"
-        case let .bool(b): return b ? "true" : "false"
-        case let .int(i): return String(i)
-        case let .float(x): return float(x)
-        case let .string(s): return quoted(s)
         case let .list(l):
             var parts: [String] = []
             for item in l.items {
                 parts.append(repr(item, depth: depth + 1, budget: &budget))
-                if budget <= 0 { parts.append("..."); break }
+                if budget.isSpent { parts.append("..."); break }
             }
             return "[" + parts.joined(separator: ", ") + "]"
         case let .dict(d):
             var parts: [String] = []
             for (k, v) in d.pairs {
                 parts.append("\(repr(k, depth: depth + 1, budget: &budget)): \(repr(v, depth: depth + 1, budget: &budget))")
-                if budget <= 0 { parts.append("..."); break }
+                if budget.isSpent { parts.append("..."); break }
             }
             return "{" + parts.joined(separator: ", ") + "}"
+        default:
+            text = leaf(value)
+        }
+        budget.bytes -= text.utf8.count + 2
+        return text
+    }
+
+    /// The text of a value that holds no other values.
+    static func leaf(_ value: Value) -> String {
+        switch value {
+        case .nil: return "nil"
+        case let .bool(b): return b ? "true" : "false"
+        case let .int(i): return String(i)
+        case let .float(x): return float(x)
+        case let .string(s): return quoted(s)
+        case .list, .dict: return "..."
         case let .range(a, b, s): return s == 1 ? "range(\(a), \(b))" : "range(\(a), \(b), \(s))"
         case let .tensor(t): return tensor(t)
         case let .adapter(a):

@@ -29,7 +29,11 @@ final class Recorder {
         filesWritten.insert(FilePaths.absolute(path))
     }
 
+    /// False in a session made without file access: the store is never opened.
+    var fileAccess = true
+
     func store(defaultDirectory: String) throws -> ResultStore {
+        guard fileAccess else { throw BuiltinError("this session has no file access (it has no results store)") }
         let path = storePath ?? SourceLoader.resolve("results.seedstore", relativeTo: defaultDirectory)
         storePath = path
         return try ResultStore(path: path)

@@ -26,6 +26,7 @@ extension Session {
                 return
             }
             let last = program.statements.count - 1
+            interpreter.resetSteps()
             for (i, statement) in program.statements.enumerated() {
                 do {
                     if i == last, case let .expression(expr) = statement {

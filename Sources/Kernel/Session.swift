@@ -11,9 +11,13 @@ public final class Session {
     let interpreter: Interpreter
     public let cancellation: Cancellation
 
-    public init(host: Host, cancellation: Cancellation = Cancellation()) {
+    /// `fileAccess: false` makes a session whose builtins and imports refuse to read or write
+    /// any file (load, export, save, savefig, read_results, import, ...): the fuzz harness runs
+    /// arbitrary programs in one.
+    public init(host: Host, cancellation: Cancellation = Cancellation(), limits: ResourceLimits = .standard, fileAccess: Bool = true) {
         self.cancellation = cancellation
-        interpreter = Interpreter(host: host, cancellation: cancellation, builtins: BuiltinTable.make())
+        interpreter = Interpreter(host: host, cancellation: cancellation, builtins: BuiltinTable.make(), limits: limits)
+        interpreter.recorder.fileAccess = fileAccess
     }
 
     public struct Options: Sendable {
@@ -41,6 +45,7 @@ public final class Session {
                 return
             }
             let saved = interpreter.currentDirectory
+            interpreter.resetSteps()
             interpreter.currentDirectory = directory
             interpreter.currentScript = name
             defer { interpreter.currentDirectory = saved }

@@ -65,7 +65,9 @@ enum TensorOps {
     }
 
     /// Element-wise `f(a, b)` with broadcasting.
-    static func zipWith(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {
+    /// `limit` bounds the broadcast result (a [n, 1] + [1, n] sum has n * n elements).
+    static func zipWith(_ a: Tensor, _ b: Tensor, limit: Int = ResourceLimits.standard.tensorElements,
+                        _ f: (Float, Float) -> Float) throws -> Tensor {
         if a.shape == b.shape {
             var out = [Float](repeating: 0, count: a.count)
             for i in 0..<a.count { out[i] = f(a.data[i], b.data[i]) }
@@ -74,7 +76,8 @@ enum TensorOps {
         guard let shape = broadcastShape(a.shape, b.shape) else {
             throw BuiltinError("shapes \(Printer.shape(a.shape)) and \(Printer.shape(b.shape)) do not broadcast")
         }
-        let count = try Tensor.elementCount(shape)
+        let count: Int
+        do { count = try Tensor.elementCount(shape, limit: limit) } catch let error as SeedloraError { throw BuiltinError(error.description) }
         let sa = strides(a.shape, padTo: shape.count), sb = strides(b.shape, padTo: shape.count)
         var out = [Float](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: shape.count)
@@ -108,7 +111,7 @@ enum TensorOps {
         return result
     }
 
-    static func matmul(_ a: Tensor, _ b: Tensor) throws -> Value {
+    static func matmul(_ a: Tensor, _ b: Tensor, limit: Int = ResourceLimits.standard.tensorElements) throws -> Value {
         switch (a.rank, b.rank) {
         case (1, 1):
             guard a.count == b.count else { throw BuiltinError("matmul: vectors of length \(a.count) and \(b.count)") }
@@ -119,7 +122,7 @@ enum TensorOps {
             let m = a.rank == 2 ? a.shape[0] : 1, k = a.shape.last ?? 0
             let kb = b.shape[0], n = b.rank == 2 ? b.shape[1] : 1
             // BLAS takes 32-bit dimensions.
-            guard [m, k, n].allSatisfy({ $0 <= Int(Int32.max) }), (try? Tensor.elementCount([m, n])).map({ $0 <= 500_000_000 }) ?? false else {
+            guard [m, k, n].allSatisfy({ $0 <= Int(Int32.max) }), (try? Tensor.elementCount([m, n])).map({ $0 <= limit }) ?? false else {
                 throw BuiltinError("matmul: shapes \(Printer.shape(a.shape)) and \(Printer.shape(b.shape)) are too large")
             }
             guard k == kb else {
