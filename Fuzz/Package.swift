@@ -20,5 +20,9 @@ let package = Package(
         .executableTarget(name: "FuzzRecipe", dependencies: ["FuzzSupport", .product(name: "SeedloraOps", package: "seedlora"),
                                                              .product(name: "SeedloraPlugins", package: "seedlora")],
                           path: "Sources/FuzzRecipe"),
+        .executableTarget(name: "FuzzSeedParser", dependencies: [.product(name: "SeedloraKernel", package: "seedlora")],
+                          path: "Sources/FuzzSeedParser"),
+        .executableTarget(name: "FuzzSeedInterpreter", dependencies: [.product(name: "SeedloraKernel", package: "seedlora")],
+                          path: "Sources/FuzzSeedInterpreter"),
     ]
 )

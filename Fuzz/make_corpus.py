@@ -7,6 +7,7 @@ The store seeds are real seedlora stores, exported by the FuzzStore binary itsel
 import glob
 import json
 import os
+import re
 import struct
 import zipfile
 
@@ -121,11 +122,63 @@ dtype: bfloat16
     out("recipe", "unsupported", "merge_method: linear\nslices: []\n")
 
 
+def seed_language_seeds():
+    """The Seed scripts of the project (golden tests, examples, figure scripts, the docs' ```seed
+    blocks) for the parser; for the interpreter the same, cut into pieces of at most 40 lines
+    at blank lines (small programs reach more code per second)."""
+    scripts = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "Tests", "Scripts", "**", "*.seed"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "examples", "*.seed"))
+                       + glob.glob(os.path.join(ROOT, "scripts", "figures", "*.seed"))):
+        name = os.path.relpath(path, ROOT).replace(os.sep, "_")
+        with open(path, encoding="utf-8") as f:
+            scripts[name] = f.read()
+    with open(os.path.join(ROOT, "docs", "language.md"), encoding="utf-8") as f:
+        block, n = None, 0
+        for line in f:
+            if line.startswith("```seed"):
+                block = []
+            elif line.startswith("```") and block is not None:
+                n += 1
+                scripts[f"docs_language_{n}"] = "".join(block)
+                block = None
+            elif block is not None:
+                block.append(line)
+    for name, text in scripts.items():
+        out("seed-parser", name, text)
+        lines, piece, k = text.splitlines(keepends=True), [], 0
+        for line in lines + ["\n"]:
+            piece.append(line)
+            if (line.strip() == "" and len(piece) >= 10) or len(piece) >= 40:
+                if "".join(piece).strip():
+                    out("seed-interpreter", f"{name}_{k}", "".join(piece)[:4096])
+                    k += 1
+                piece = []
+
+
+def seed_dictionary():
+    """Fuzz/seed.dict: keywords, operators and builtin names, so mutations make tokens."""
+    words = ["fn", "strategy", "return", "if", "else", "while", "for", "in", "not", "and", "or", "break",
+             "continue", "import", "nil", "true", "false", "#%%", "**", "//", "@", "==", "!=", "<=", ">=", "+=",
+             "f\"{", "}\"", "[::-1]", "{x:>8.3f}", "10**6", "1e308", "9223372036854775807"]
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "Sources", "Kernel", "Builtins*.swift")):
+        with open(path, encoding="utf-8") as f:
+            for m in re.finditer(r'Builtin\("([a-z_]+)\(', f.read()):
+                names.add(m.group(1) + "(")
+    with open(os.path.join(ROOT, "Fuzz", "seed.dict"), "w") as f:
+        f.write("# Seed tokens for libFuzzer (-dict=), written by Fuzz/make_corpus.py\n")
+        for w in words + sorted(names):
+            f.write(json.dumps(w) + "\n")
+
+
 if __name__ == "__main__":
     safetensors_seeds()
     config_seeds()
     torch_seeds()
     recipe_seeds()
+    seed_language_seeds()
+    seed_dictionary()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         print(f"{target}: {len(files)} seeds")
