@@ -13,7 +13,7 @@ public func fuzzSeedParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
     let file = SourceFile(name: "fuzz.seed", text: text)
     let (_, diagnostics) = Parser.parse(file)
     for diagnostic in diagnostics { _ = diagnostic.rendered() }
-    if case let .failure(errors) = CellScript.parse(text, path: "fuzz.seed") { _ = errors.description }
+    if case let .failure(errors) = CellScript.parse(text, path: "fuzz.seed") { for error in errors.items { _ = error.rendered() } }
     _ = Session.isComplete(text)
     _ = Session.completeness(text)
     _ = Session.isInsideString(text)
