@@ -14,8 +14,8 @@ public func fuzzSeedParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 
     let (_, diagnostics) = Parser.parse(file)
     for diagnostic in diagnostics { _ = diagnostic.rendered() }
     if case let .failure(errors) = CellScript.parse(text, path: "fuzz.seed") { for error in errors.items { _ = error.rendered() } }
-    _ = Session.isComplete(text)
-    _ = Session.completeness(text)
+    // (Session.isComplete and .completeness are this parse on a thread with a 512 MiB stack,
+    // whose set-up under ASan costs more than the parse: the parse above covers them.)
     _ = Session.isInsideString(text)
     // Cursors in the middle, at the end and past the end (a front end's stale cursor).
     let scalars = text.unicodeScalars.count
