@@ -103,17 +103,19 @@ enum GeneralBuiltins {
             guard case let .dict(d) = args[0] else { throw args.bad(0, "dict") }
             return d.get(args[1]) ?? args[2]
         },
-        Builtin("append(xs, x)", .general, "Adds x to the end of the list xs (in place).", example: "xs.append(4)") { args, _ in
+        Builtin("append(xs, x)", .general, "Adds x to the end of the list xs (in place).", example: "xs.append(4)") { args, interp in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
             try args.limits.checkCollection(count: l.items.count + 1, "append")
             l.items.append(args[1])
+            interp.cycles.noteInsertion(of: args[1], into: l)
             return .nil
         },
-        Builtin("extend(xs, ys)", .general, "Adds the elements of ys to the end of xs (in place).", example: "xs.extend([5, 6])") { args, _ in
+        Builtin("extend(xs, ys)", .general, "Adds the elements of ys to the end of xs (in place).", example: "xs.extend([5, 6])") { args, interp in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
             let more = try args.list(1)
             try args.limits.checkCollection(count: ResourceLimits.sum(l.items.count, more.count), "extend")
             l.items += more
+            if more.contains(where: CycleRegistry.canReference) { interp.cycles.note(l) }
             return .nil
         },
         Builtin("pop(xs, i=-1)", .general, "Removes and returns element i of a list (the last by default), or key i of a dict.",
@@ -127,12 +129,13 @@ enum GeneralBuiltins {
             let i = try interp.position(args[1], count: l.items.count, what: "list", at: args.spans[1] ?? args.callSpan)
             return l.items.remove(at: i)
         },
-        Builtin("insert(xs, i, x)", .general, "Inserts x before position i of the list xs.", example: "xs.insert(0, \"first\")") { args, _ in
+        Builtin("insert(xs, i, x)", .general, "Inserts x before position i of the list xs.", example: "xs.insert(0, \"first\")") { args, interp in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
             try args.limits.checkCollection(count: l.items.count + 1, "insert")
             var i = try args.int(1)
             if i < 0 { i += l.items.count }
             l.items.insert(args[2], at: min(max(i, 0), l.items.count))
+            interp.cycles.noteInsertion(of: args[2], into: l)
             return .nil
         },
         Builtin("sorted(xs, reverse=false)", .general, "A sorted copy of a list of numbers or of strings.", example: "sorted([3, 1, 2])") { args, _ in

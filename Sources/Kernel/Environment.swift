@@ -6,6 +6,8 @@ public final class Environment {
     let parent: Environment?
     /// When set, names found in this scope are recorded (the cell runner's input tracking).
     var readLog: Set<String>?
+    /// Noted by the session's `CycleRegistry`.
+    var inCycleRegistry = false
 
     init(parent: Environment?) {
         self.parent = parent

@@ -173,6 +173,7 @@ extension Interpreter {
                 throw fail("list assignment takes one int index", at: span)
             }
             l.items[try position(v, count: l.items.count, what: "list", at: s)] = value
+            cycles.noteInsertion(of: value, into: l)
             return nil
         case let .dict(d):
             guard indices.count == 1, case let .single(key, s) = indices[0] else {
@@ -184,6 +185,7 @@ extension Interpreter {
             guard d.set(key, value) else {
                 throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: s)
             }
+            cycles.noteInsertion(of: value, into: d)
             return nil
         case var .tensor(t):
             guard indices.count == t.rank else {

@@ -81,7 +81,7 @@ extension Interpreter {
             if let value = try attribute(object, name, at: span) { return value }
             throw fail(noAttribute(object, name), at: span)
         case let .function(decl, _):
-            return .function(FunctionValue(decl: decl, closure: env))
+            return .function(makeFunction(decl, in: env))
         case let .comprehension(element, names, iterableExpr, condition, span):
             // Its own scope, as in Python 3: the loop variables do not leak.
             let scope = Environment(parent: env)

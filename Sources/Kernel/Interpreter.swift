@@ -35,6 +35,14 @@ final class Interpreter {
     var workingDirectory: String = "."
     /// The results store, and what the running cell reads and writes (`Recorder`).
     let recorder = Recorder()
+    /// Lists, dicts and scopes that may be in a reference cycle, broken when the session ends.
+    let cycles = CycleRegistry()
+
+    /// A function closing over `env`: the scope may come to hold the function (a cycle).
+    func makeFunction(_ decl: FunctionDecl, in env: Environment) -> FunctionValue {
+        cycles.note(env)
+        return FunctionValue(decl: decl, closure: env)
+    }
     /// The script (or entry name) whose statements are running, for provenance.
     var currentScript: String = "<input>"
 
@@ -133,7 +141,7 @@ final class Interpreter {
             try assign(target, value, in: env)
             return .normal
         case let .function(decl):
-            env.define(decl.name, .function(FunctionValue(decl: decl, closure: env)))
+            env.define(decl.name, .function(makeFunction(decl, in: env)))
             return .normal
         case let .strategy(decl):
             try defineStrategy(decl, in: env)
@@ -284,7 +292,7 @@ final class Interpreter {
         if StrategyRegistry.all.contains(where: { $0.info.name == decl.name }) {
             throw fail("strategy '\(decl.name)' is built in; choose another name", at: decl.span)
         }
-        let function = FunctionValue(decl: decl, closure: env)
+        let function = makeFunction(decl, in: env)
         strategies.removeAll { $0.name == decl.name }
         strategies.append((decl.name, function))
         env.define(decl.name, .function(function))

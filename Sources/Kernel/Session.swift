@@ -20,6 +20,13 @@ public final class Session {
         interpreter.recorder.fileAccess = fileAccess
     }
 
+    /// Frees what the program built, cycles included (see `CycleRegistry`).
+    deinit {
+        interpreter.cycles.breakAll()
+        interpreter.globals.removeAll()
+        interpreter.strategies.removeAll()
+    }
+
     public struct Options: Sendable {
         /// Echo the value of top-level expression statements (the REPL).
         public var echo = false

@@ -58,6 +58,8 @@ public enum Value {
 /// A mutable list shared by reference.
 public final class ListRef {
     var items: [Value]
+    /// Noted by the session's `CycleRegistry`.
+    var inCycleRegistry = false
     init(_ items: [Value]) { self.items = items }
 }
 
@@ -86,8 +88,16 @@ public final class DictRef {
     private(set) var keys: [Value] = []
     private(set) var values: [Value] = []
     private var index: [DictKey: Int] = [:]
+    /// Noted by the session's `CycleRegistry`.
+    var inCycleRegistry = false
 
     init() {}
+
+    func removeAllEntries() {
+        keys = []
+        values = []
+        index = [:]
+    }
 
     init(_ pairs: [(String, Value)]) {
         for (k, v) in pairs { _ = set(.string(k), v) }
