@@ -47,16 +47,32 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
 
     public var description: String { rendered() }
 
+    /// Lines longer than this are quoted as a window around the span, marked with "...".
+    public static let quoteWidth = 160
+
+    /// The quoted source text, the 1-based column of the caret in it and the caret's width.
+    /// A long line (minified or generated code) is cut to a window around the span's start.
+    static func quote(_ span: Span, line: Range<Int>) -> (text: String, column: Int, width: Int) {
+        var window = line
+        if line.count > quoteWidth {
+            let start = max(line.lowerBound, min(span.start - quoteWidth / 2, line.upperBound - quoteWidth))
+            window = start..<min(line.upperBound, start + quoteWidth)
+        }
+        let head = window.lowerBound > line.lowerBound ? "..." : ""
+        let tail = window.upperBound < line.upperBound ? "..." : ""
+        let column = max(1, span.start - window.lowerBound + 1) + head.count
+        let endOnLine = min(span.end, max(span.start + 1, window.upperBound))
+        let width = max(1, endOnLine - span.start)
+        return (head + span.file.text(window) + tail, column, width)
+    }
+
     /// The full text: headline, source line with a caret under the span, and the call stack.
     public func rendered() -> String {
         var lines = [headline]
         if let span {
-            let (lineNumber, column) = span.file.location(of: span.start)
-            let text = span.file.line(lineNumber)
+            let (lineNumber, _) = span.file.location(of: span.start)
+            let (text, column, width) = Diagnostic.quote(span, line: span.file.lineRange(lineNumber))
             lines.append("    " + text)
-            let lineLength = text.count
-            let endOnLine = min(span.end, span.start + max(1, lineLength - column + 1))
-            let width = max(1, endOnLine - span.start)
             lines.append("    " + String(repeating: " ", count: max(0, column - 1)) + "^" + String(repeating: "~", count: width - 1))
         }
         if stack.count > 1 {

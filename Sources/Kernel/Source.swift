@@ -30,15 +30,26 @@ public final class SourceFile: Sendable {
         return (lo + 1, offset - lineStarts[lo] + 1)
     }
 
-    /// The text of 1-based `line`, without its newline ("" when out of range).
-    public func line(_ line: Int) -> String {
-        guard line >= 1, line <= lineStarts.count else { return "" }
+    /// The character offsets of 1-based `line`, without its newline (empty when out of range).
+    func lineRange(_ line: Int) -> Range<Int> {
+        guard line >= 1, line <= lineStarts.count else { return 0..<0 }
         let start = lineStarts[line - 1]
         var end = line < lineStarts.count ? lineStarts[line] : characters.count
         while end > start, characters[end - 1] == "\n" || characters[end - 1] == "\r\n" || characters[end - 1] == "\r" {
             end -= 1
         }
-        return String(characters[start..<end])
+        return start..<end
+    }
+
+    /// The text of 1-based `line`, without its newline ("" when out of range).
+    public func line(_ line: Int) -> String {
+        text(lineRange(line))
+    }
+
+    /// The characters at `range` (clamped to the file).
+    func text(_ range: Range<Int>) -> String {
+        let lower = max(0, min(range.lowerBound, characters.count)), upper = max(lower, min(range.upperBound, characters.count))
+        return String(characters[lower..<upper])
     }
 
     var count: Int { characters.count }
