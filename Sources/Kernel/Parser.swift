@@ -32,7 +32,20 @@ struct Parser {
         let statements = parser.statements(untilBrace: false)
         // Lexical and syntax errors together, in source order.
         let all = (lexed.errors + parser.diagnostics).sorted { ($0.span?.start ?? 0) < ($1.span?.start ?? 0) }
-        return (Program(statements: statements, cells: lexed.cells), Parser.deduplicated(all))
+        return (Program(statements: statements, cells: lexed.cells), Parser.capped(Parser.deduplicated(all)))
+    }
+
+    /// Syntax errors reported per file, as compilers cap theirs: after the first few, the rest
+    /// are mostly consequences (and a binary file opened by mistake would print thousands).
+    static let maxErrors = 50
+
+    static func capped(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        guard diagnostics.count > maxErrors else { return diagnostics }
+        let more = diagnostics.count - maxErrors
+        let last = diagnostics[maxErrors]
+        return Array(diagnostics.prefix(maxErrors))
+            + [Diagnostic(.syntax, "\(more) more syntax error\(more == 1 ? "" : "s") not shown; fix these first",
+                          at: last.span, atEndOfInput: diagnostics.contains { $0.atEndOfInput })]
     }
 
     /// Whether `source` is a complete entry: it parses, or its errors are not at the end of

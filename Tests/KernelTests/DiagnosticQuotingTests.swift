@@ -2,8 +2,8 @@ import Kernel
 import Testing
 
 /// An error on a very long line (minified or generated code) quotes a window around the error,
-/// with the caret under it, instead of the whole line.
-@Suite struct LongLineQuoteTests {
+/// with the caret under it, instead of the whole line; a file full of errors reports the first 50.
+@Suite struct DiagnosticQuotingTests {
     @Test func aWindowAroundTheErrorIsQuoted() {
         let source = "x = [" + Array(repeating: "1", count: 400).joined(separator: ", ") + ", ?, 2]"
         let errors = Session(host: Host(write: { _ in })).run(source, name: "long.seed")
@@ -22,5 +22,16 @@ import Testing
     @Test func shortLinesAreQuotedWhole() {
         let errors = Session(host: Host(write: { _ in })).run("y = 1 +", name: "short.seed")
         #expect(errors.first?.rendered().contains("\n    y = 1 +\n") == true)
+    }
+
+    @Test func syntaxErrorsAreCappedAtFifty() {
+        let source = String(repeating: "x = ?\n", count: 80)
+        let errors = Session(host: Host(write: { _ in })).run(source, name: "many.seed")
+        #expect(errors.count == 51)
+        // Two errors per line ('?' is no token, and then no expression follows '=').
+        #expect(errors.last?.message == "110 more syntax errors not shown; fix these first")
+        #expect(errors.last?.rendered().hasPrefix("many.seed:26:5: error:") == true)
+        // An unfinished entry stays unfinished (the REPL asks for more) even when errors are cut.
+        #expect(!Session.isComplete(String(repeating: "x = ?\n", count: 80) + "y = ("))
     }
 }
