@@ -193,6 +193,12 @@ public enum LinearAlgebra {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
+    /// The kernel set OpenBLAS runs (see `BLASKernels`).
+    public static var blasCoreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// The OpenBLAS build, for `seedlora version`.
     public static var blasDescription: String {
         guard let config = openblas_get_config() else { return "OpenBLAS" }

@@ -8,6 +8,16 @@ import Ops
 // the user no message; ignored, the write fails with EFBIG and the atomic writers report it.
 signal(SIGXFSZ, SIG_IGN)
 
+// OpenBLAS chose generic kernels on a CPU it does not know: run again with better ones (see
+// BLASKernels; 3-8x faster matrix products). At most once: the new process has the variable set.
+if let core = BLASKernels.betterCoreType(userChoice: getenv("OPENBLAS_CORETYPE").map { String(cString: $0) },
+                                         coreName: BLASKernels.coreName, cpuFlags: BLASKernels.cpuFlags()) {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    setenv("SEEDLORA_BLAS_FALLBACK", BLASKernels.coreName, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    // exec failed (no /proc): go on with the kernels we have.
+}
+
 // Exit codes are part of the interface: 0 ok, 1 bad input (files, adapters, I/O), 2 usage.
 do {
     var command = try SeedloraCommand.parseAsRoot()
