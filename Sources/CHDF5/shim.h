@@ -12,6 +12,7 @@ static inline unsigned seedlora_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline size_t seedlora_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 
 static inline hid_t seedlora_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t seedlora_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t seedlora_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
 static inline hid_t seedlora_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
 static inline hid_t seedlora_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }

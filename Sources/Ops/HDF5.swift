@@ -274,7 +274,10 @@ final class HDF5File {
         try HDF5.locked {
             let fapl = try HDF5.handle(H5Pcreate(seedlora_H5P_FILE_ACCESS()), .propertyList, path, "cannot create a property list")
             try HDF5.check(H5Pset_fclose_degree(fapl.id, H5F_CLOSE_STRONG), path, "cannot set the close degree")
-            let id = H5Fcreate(path, seedlora_H5F_ACC_EXCL(), seedlora_H5P_DEFAULT(), fapl.id)
+            // A user block for the integrity seal (HDF5Seal), written after the file is closed.
+            let fcpl = try HDF5.handle(H5Pcreate(seedlora_H5P_FILE_CREATE()), .propertyList, path, "cannot create a property list")
+            try HDF5.check(H5Pset_userblock(fcpl.id, hsize_t(HDF5Seal.userBlockSize)), path, "cannot reserve the user block")
+            let id = H5Fcreate(path, seedlora_H5F_ACC_EXCL(), fcpl.id, fapl.id)
             return HDF5File(path: path, handle: try HDF5.handle(id, .file, path, "cannot create HDF5 file"))
         }
     }
@@ -298,6 +301,7 @@ final class HDF5File {
                 let file = try create(temporaryPath)
                 try { try body(try file.root()) }()
                 try file.close()
+                try HDF5Seal.seal(temporaryPath)
                 try FilePaths.syncFile(temporaryPath)
                 guard rename(temporaryPath, path) == 0 else {
                     throw SeedloraError(.io, path: path, "cannot move into place: \(MappedFile.errnoText())")
@@ -311,6 +315,8 @@ final class HDF5File {
 
     static func openReadOnly(_ path: String) throws -> HDF5File {
         try HDF5.locked {
+            // libhdf5 reads no byte of a file whose seal does not match (see HDF5Seal).
+            try HDF5Seal.verify(path)
             let id = H5Fopen(path, seedlora_H5F_ACC_RDONLY(), seedlora_H5P_DEFAULT())
             return HDF5File(path: path, handle: try HDF5.handle(id, .file, path, "cannot open HDF5 file"))
         }

@@ -1,18 +1,16 @@
 import Foundation
-import Ops
+@testable import Ops
 import Testing
 import TestSupport
 
-/// A corrupt (or hostile) objects file can declare a dataset far larger than itself; the reader
-/// refuses it before allocating memory for the declared shape.
+/// A store file changed after seedlora wrote it is refused by its seal before libhdf5 reads it;
+/// one forged with a valid seal that declares a dataset far larger than itself is refused before
+/// memory is allocated for the declared shape.
 struct StoreCorruptTests {
-    @Test func aDatasetLargerThanItsFileIsRefusedBeforeAllocating() throws {
+    /// h5py replaces the tensor `t` of the objects file by a chunked float32 dataset of 2^30
+    /// elements that was never written (0 bytes stored), keeping its seedlora attributes.
+    func inflate(_ objects: String) throws {
         let environment = try PythonWithH5py.environment()
-        let t = try TemporaryStore()
-        let cell = try t.store.commit(cell: record(0), values: [("t", .tensor(try Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])))])
-        // h5py replaces the tensor by a chunked float32 dataset of 2^30 elements that was never
-        // written (0 bytes stored), keeping its seedlora attributes.
-        let objects = t.path + "/" + cell.objectsFile
         let script = """
             import h5py, sys
             with h5py.File(sys.argv[1], "r+") as f:
@@ -24,6 +22,44 @@ struct StoreCorruptTests {
             """
         let output = try runProcess("/usr/bin/env", ["python3", "-c", script, objects], environment: environment)
         try #require(output.status == 0, "h5py: \(output.stderr)")
+    }
+
+    @Test func aFileChangedAfterWritingIsRefusedByItsSeal() throws {
+        let t = try TemporaryStore()
+        let cell = try t.store.commit(cell: record(0), values: [("t", .tensor(try Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])))])
+        let objects = t.path + "/" + cell.objectsFile
+        try inflate(objects)
+        let error = #expect(throws: SeedloraError.self) { try t.store.load(name: "t") }
+        #expect(error?.path == objects)
+        // h5py grew the file: the seal's length no longer matches.
+        #expect(error?.message.contains("is damaged or was not written by seedlora: it is") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("the seal says") == true)
+        // Values of other commits still load.
+        try t.store.commit(cell: record(1), values: [("u", .integer(7))])
+        #expect(try t.store.load(name: "u") == .integer(7))
+    }
+
+    /// One flipped bit anywhere after the seal is caught by the CRC.
+    @Test func aFlippedBitIsRefused() throws {
+        let t = try TemporaryStore()
+        let cell = try t.store.commit(cell: record(0), values: [("x", .string("hello"))])
+        let objects = t.path + "/" + cell.objectsFile
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: objects)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: objects))
+        let error = #expect(throws: SeedloraError.self) { try t.store.load(name: "x") }
+        #expect(error?.path == objects)
+        #expect(error?.message.contains("its CRC-32 is 0x") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("delete the store directory") == true)
+    }
+
+    @Test func aDatasetLargerThanItsFileIsRefusedBeforeAllocating() throws {
+        let t = try TemporaryStore()
+        let cell = try t.store.commit(cell: record(0), values: [("t", .tensor(try Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])))])
+        let objects = t.path + "/" + cell.objectsFile
+        try inflate(objects)
+        // Forged: sealed again, as a hostile file would be.
+        try HDF5Seal.seal(objects)
         let error = #expect(throws: SeedloraError.self) { try t.store.load(name: "t") }
         #expect(error?.path == objects)
         #expect(error?.message.contains("declares 1073741824 elements but the file holds only 0 bytes of them") == true,

@@ -4,6 +4,12 @@
 // even: open, list cells and results, load one value through the public API; odd: decode every
 // value of the objects file. HDF5 itself is a system library without
 // coverage instrumentation: the fuzzer is guided only by seedlora's code above it.
+//
+// Every store file carries a CRC-32 seal checked before libhdf5 opens it (HDF5Seal), so by
+// default a mutated file is refused there: that is the product's behaviour on damaged stores.
+// SEEDLORA_FUZZ_RESEAL=1 seals each mutated file first, as a forged store would be, so the
+// input reaches libhdf5 and seedlora's decoding (libhdf5 crashes found that way are listed in
+// Fuzz/README.md; stores from untrusted sources are not supported).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +48,8 @@ let template: (store: String, objects: String) = {
     }
 }()
 
+let reseal = getenv("SEEDLORA_FUZZ_RESEAL").map { String(cString: $0) == "1" } ?? false
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzStore(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = fuzzBytes(data, size)
@@ -54,6 +62,7 @@ public func fuzzStore(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     defer { _ = rename(backup, target) }
     let name = String(target.dropFirst(Scratch.directory.count + 1))
     Scratch.write(UnsafeRawBufferPointer(rebasing: bytes.dropLast()), to: name)
+    if reseal { try? HDF5Seal.seal(target) }
     guard let s = try? ResultStore(path: store, create: false) else { return 0 }
     if selector % 2 == 0 {
         // What every reader of a store does first: the manifest and every cell's provenance.
