@@ -25,12 +25,12 @@ struct CellMode {
         if explain {
             let report = session.explainCells(file, store: store, parameters: parameters)
             for cell in report.cells { Output.write(cell.description + "\n") }
-            ScriptRunner.finish(report.diagnostics)
+            ScriptRunner.finish(report.diagnostics, closing: session)
             return
         }
         let report = session.runCells(file, store: store, parameters: parameters, fresh: fresh)
         for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
         Terminal.printError(report.counter)
-        ScriptRunner.finish(report.diagnostics)
+        ScriptRunner.finish(report.diagnostics, closing: session)
     }
 }

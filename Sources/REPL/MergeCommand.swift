@@ -161,7 +161,7 @@ struct MergeCommand: ParsableCommand {
         Interrupts.install(session.cancellation)
         for file in plugin {
             let diagnostics = session.runFile(file)
-            if !diagnostics.isEmpty { ScriptRunner.finish(diagnostics) }
+            if !diagnostics.isEmpty { ScriptRunner.finish(diagnostics, closing: session) }
         }
         guard let method, session.seedStrategyNames.contains(method) else { return false }
         guard format != "model" else {
@@ -176,7 +176,7 @@ struct MergeCommand: ParsableCommand {
         }
         let diagnostics = session.mergeWithSeedStrategy(method, inputs: adapters, parameters: parameters, output: out,
                                                         format: format, rank: rank, dtype: dtype)
-        ScriptRunner.finish(diagnostics)
+        ScriptRunner.finish(diagnostics, closing: session)
         if !quiet { Terminal.printError("seedlora: merged \(adapters.count) adapters with \(method) (\(plugin.joined(separator: ", "))); wrote \(out)") }
         return true
     }

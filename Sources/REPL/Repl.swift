@@ -74,7 +74,7 @@ struct Repl {
             if n <= 0 { break }
             bytes += buffer.prefix(n)
         }
-        ScriptRunner.finish(session.run(String(decoding: bytes, as: UTF8.self), name: "<stdin>"))
+        ScriptRunner.finish(session.run(String(decoding: bytes, as: UTF8.self), name: "<stdin>"), closing: session)
     }
 
     static func completer(for session: Session) -> Completer {

@@ -52,7 +52,7 @@ struct RunCommand: ParsableCommand {
             return
         }
         let diagnostics = session.runFile(file)
-        ScriptRunner.finish(diagnostics)
+        ScriptRunner.finish(diagnostics, closing: session)
     }
 
     var parameters: [(String, String)] {
@@ -69,9 +69,11 @@ enum ScriptRunner {
         Session(host: Host(write: { text in Output.write(text) }), cancellation: Interrupts.flag)
     }
 
-    /// Prints diagnostics to stderr; exits 1 after errors (130 after an interrupt).
-    static func finish(_ diagnostics: [Diagnostic]) {
+    /// Prints diagnostics to stderr; exits 1 after errors (130 after an interrupt), closing
+    /// `session` first (see `Session.close`).
+    static func finish(_ diagnostics: [Diagnostic], closing session: Session) {
         guard !diagnostics.isEmpty else { return }
+        session.close()
         for diagnostic in diagnostics { Terminal.printError(diagnostic.rendered()) }
         Terminal.exit(diagnostics.contains { $0.kind == .interrupted } ? 130 : 1)
     }

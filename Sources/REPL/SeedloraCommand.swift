@@ -34,7 +34,7 @@ struct SeedloraCommand: ParsableCommand {
             let session = ScriptRunner.makeSession()
             Interrupts.install(session.cancellation)
             let diagnostics = session.run(expression, name: "<-e>", options: .init(echo: true))
-            ScriptRunner.finish(diagnostics)
+            ScriptRunner.finish(diagnostics, closing: session)
             return
         }
         Repl(historyPath: historyPath).run()

@@ -40,9 +40,19 @@ struct CLIRunner {
         let pid = process.processIdentifier
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        // Read both pipes before waiting, so a full pipe cannot block the child.
+        // Read both pipes at once, before waiting: a child that fills one pipe (64 KiB, e.g. a
+        // LeakSanitizer report on stderr) while we wait for the other's end would block forever.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let errDone = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        DispatchQueue.global().async {
+            errBox.data = errHandle.readDataToEndOfFile()
+            errDone.signal()
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        errDone.wait()
+        let errData = errBox.data
         process.waitUntilExit()
         watchdog.cancel()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
