@@ -65,4 +65,20 @@ struct StoreCorruptTests {
         #expect(error?.message.contains("declares 1073741824 elements but the file holds only 0 bytes of them") == true,
                 "\(error?.message ?? "")")
     }
+
+    /// Objects files on which the store fuzz target crashed libhdf5 1.10.8 before the seal
+    /// existed (decoding their values: a memcpy with a wild length in `H5HG_read`, a memcpy from
+    /// NULL in `H5F__accum_read`). They are refused at the seal now, before libhdf5 sees them.
+    @Test(arguments: ["objects-H5HG_read.h5", "objects-H5F__accum_read.h5"])
+    func filesThatCrashedLibhdf5AreRefused(_ name: String) throws {
+        let t = try TemporaryStore()
+        let cell = try t.store.commit(cell: record(0), values: [("x", .string("hello"))])
+        let objects = t.path + "/" + cell.objectsFile
+        let crasher = try Data(contentsOf: URL(fileURLWithPath: Fixtures.root + "/Tests/Fixtures/store-crashes/" + name))
+        try crasher.write(to: URL(fileURLWithPath: objects))
+        let error = #expect(throws: SeedloraError.self) { try t.store.load(name: "x") }
+        #expect(error?.path == objects)
+        #expect(error?.message.contains("is damaged or was not written by seedlora: its first bytes are not seedlora's integrity seal") == true,
+                "\(error?.message ?? "")")
+    }
 }
