@@ -19,9 +19,11 @@ public enum BLASKernels {
     static let fallbacks: Set<String> = ["Prescott", "Katmai", "Core2", "Nehalem"]
 
     /// The `OPENBLAS_CORETYPE` to ask for: nil when the user chose one, when OpenBLAS already
-    /// recognised the CPU, or when the CPU has neither AVX2 + FMA nor AVX-512.
-    public static func betterCoreType(userChoice: String?, coreName: String, cpuFlags: Set<String>) -> String? {
+    /// recognised the CPU, or when the CPU has neither AVX2 + FMA nor AVX-512. The flags are
+    /// read only when the first two tests pass (every start of `seedlora` asks).
+    public static func betterCoreType(userChoice: String?, coreName: String, cpuFlags: @autoclosure () -> Set<String>) -> String? {
         guard userChoice == nil, fallbacks.contains(coreName) else { return nil }
+        let cpuFlags = cpuFlags()
         let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy(cpuFlags.contains)
         if avx512 { return cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX" }
         if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "Haswell" }
