@@ -270,15 +270,8 @@ final class CellRunner {
         interpreter.resetSteps()
         BigStack.run {
             for statement in statements {
-                do {
-                    _ = try interpreter.execute(statement, in: interpreter.globals)
-                } catch let diagnostic as Diagnostic {
-                    interpreter.frames.removeAll()
+                if case let .failure(diagnostic) = interpreter.runTopLevel(statement) {
                     errors.append(diagnostic)
-                    return
-                } catch {
-                    interpreter.frames.removeAll()
-                    errors.append(Diagnostic(.runtime, "\(error)", at: statement.span))
                     return
                 }
             }

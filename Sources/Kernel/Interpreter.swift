@@ -104,6 +104,27 @@ final class Interpreter {
         stepsLeft = limits.steps ?? Int.max
     }
 
+    /// Runs one top-level statement in the global scope. An error comes back as a diagnostic,
+    /// with the Seed call stack cleared, so each front end decides whether to go on. With
+    /// `returningValue`, an expression statement's value is returned instead of dropped (the
+    /// REPL's echo, a notebook cell's result).
+    func runTopLevel(_ statement: Stmt, returningValue: Bool = false) -> Result<Value?, Diagnostic> {
+        do {
+            if returningValue, case let .expression(expr) = statement {
+                try checkInterrupt(at: statement.span)
+                return .success(try evaluate(expr, in: globals))
+            }
+            _ = try execute(statement, in: globals)
+            return .success(nil)
+        } catch let diagnostic as Diagnostic {
+            frames.removeAll()
+            return .failure(diagnostic)
+        } catch {
+            frames.removeAll()
+            return .failure(Diagnostic(.runtime, "\(error)", at: statement.span))
+        }
+    }
+
     /// Called before every statement and loop iteration: Ctrl-C, and the step limit.
     func checkInterrupt(at span: Span) throws {
         if cancellation.isCancelled {

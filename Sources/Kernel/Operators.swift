@@ -212,15 +212,10 @@ enum Arithmetic {
         return .bool(negate ? !same : same)
     }
 
-    /// Structural equality (numbers across int/float, lists and dicts element by element).
-    static func equal(_ left: Value, _ right: Value, depth: Int, limits: ResourceLimits = .standard) throws -> Bool {
-        var budget = limits.comparisonSteps
-        return try equal(left, right, depth: depth, budget: &budget)
-    }
-
     /// Nesting deeper than this is refused by comparisons (lists that contain themselves).
     static let maxComparisonDepth = 100
 
+    /// Structural equality (numbers across int/float, lists and dicts element by element).
     /// `budget` bounds the work, so lists that share or contain each other compare in bounded
     /// time; running out is an error, never a silent "not equal".
     static func equal(_ left: Value, _ right: Value, depth: Int, budget: inout Int) throws -> Bool {

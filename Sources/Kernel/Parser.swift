@@ -2,7 +2,7 @@
 ///
 /// After an error the parser skips to the next statement boundary and goes on, so one run
 /// reports several mistakes. An error found at the end of the input is marked `atEndOfInput`:
-/// `Parser.isComplete` uses that to tell "needs another line" from "is wrong".
+/// `Session.completeness` uses that to tell "needs another line" from "is wrong".
 /// Grammar areas live in `Parser+Statements.swift` and `Parser+Expressions.swift`.
 struct Parser {
     var tokens: [Token]
@@ -46,18 +46,6 @@ struct Parser {
         return Array(diagnostics.prefix(maxErrors))
             + [Diagnostic(.syntax, "\(more) more syntax error\(more == 1 ? "" : "s") not shown; fix these first",
                           at: last.span, atEndOfInput: diagnostics.contains { $0.atEndOfInput })]
-    }
-
-    /// Whether `source` is a complete entry: it parses, or its errors are not at the end of
-    /// the input. An interactive front end asks for another line while this is false.
-    static func isComplete(_ source: String) -> Bool {
-        var complete = true
-        // On the large stack: building and freeing a syntax tree recurses as deep as it is.
-        BigStack.run {
-            let (_, diagnostics) = parse(SourceFile(name: "<input>", text: source))
-            complete = !diagnostics.contains { $0.atEndOfInput }
-        }
-        return complete
     }
 
     /// One error per position: a lexical error and the parse error it causes say the same thing.

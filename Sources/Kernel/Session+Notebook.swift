@@ -28,21 +28,11 @@ extension Session {
             let last = program.statements.count - 1
             interpreter.resetSteps()
             for (i, statement) in program.statements.enumerated() {
-                do {
-                    if i == last, case let .expression(expr) = statement {
-                        try interpreter.checkInterrupt(at: statement.span)
-                        let value = try interpreter.evaluate(expr, in: interpreter.globals)
-                        if case .nil = value {} else { result = Rich.representations(of: value) }
-                    } else {
-                        _ = try interpreter.execute(statement, in: interpreter.globals)
-                    }
-                } catch let diagnostic as Diagnostic {
-                    interpreter.frames.removeAll()
+                switch interpreter.runTopLevel(statement, returningValue: i == last) {
+                case let .success(value):
+                    if let value, !value.isNil { result = Rich.representations(of: value) }
+                case let .failure(diagnostic):
                     errors.append(diagnostic)
-                    return
-                } catch {
-                    interpreter.frames.removeAll()
-                    errors.append(Diagnostic(.runtime, "\(error)", at: statement.span))
                     return
                 }
             }

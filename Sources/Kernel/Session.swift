@@ -64,22 +64,12 @@ public final class Session {
             interpreter.currentScript = name
             defer { interpreter.currentDirectory = saved }
             for statement in program.statements {
-                do {
-                    if case let .expression(expr) = statement, options.echo {
-                        try interpreter.checkInterrupt(at: statement.span)
-                        let value = try interpreter.evaluate(expr, in: interpreter.globals)
-                        if case .nil = value {} else { interpreter.host.write(Printer.repr(value) + "\n") }
-                    } else {
-                        _ = try interpreter.execute(statement, in: interpreter.globals)
-                    }
-                } catch let diagnostic as Diagnostic {
-                    interpreter.frames.removeAll()
+                switch interpreter.runTopLevel(statement, returningValue: options.echo) {
+                case let .success(value):
+                    if let value, !value.isNil { interpreter.host.write(Printer.repr(value) + "\n") }
+                case let .failure(diagnostic):
                     errors.append(diagnostic)
                     if !options.continueAfterError || diagnostic.kind == .interrupted { return }
-                } catch {
-                    interpreter.frames.removeAll()
-                    errors.append(Diagnostic(.runtime, "\(error)", at: statement.span))
-                    if !options.continueAfterError { return }
                 }
             }
         }
@@ -99,7 +89,7 @@ public final class Session {
     /// Whether `source` is a complete entry; false means "ask for a continuation line"
     /// (an unclosed bracket, block or string, or an operator at the end).
     public static func isComplete(_ source: String) -> Bool {
-        Parser.isComplete(source)
+        completeness(source) != .incomplete
     }
 
     /// `#%% title` cell markers of a source text: (title, line).

@@ -45,6 +45,8 @@ public enum Value {
 
     static func list(_ items: [Value]) -> Value { .list(ListRef(items)) }
 
+    var isNil: Bool { if case .nil = self { return true }; return false }
+
     var asDouble: Double? {
         switch self {
         case let .int(i): return Double(i)
