@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Ops", dependencies: ["CBLAS", "CHDF5"], path: "Sources/Ops"),
         // Merge strategies, their declared parameters, and the merge engine.
         .target(name: "Plugins", dependencies: ["Ops", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
-        // The Seed language session (grows with the language issue).
+        // The Seed language: syntax, runtime, builtins, sessions and cells.
         .target(name: "Kernel", dependencies: ["Plugins", "Ops"], path: "Sources/Kernel"),
         // The Jupyter kernel: messaging 5.3 over ZeroMQ, HMAC-SHA256 signing, request handlers.
         .target(name: "Notebook", dependencies: ["Kernel", "Ops", "CZMQ"], path: "Sources/Notebook"),

@@ -16,7 +16,7 @@ extension Interpreter {
             return .int(-i)
         case let (.negate, .float(x)): return .float(-x)
         case let (.negate, .bool(b)): return .int(b ? -1 : 0)
-        case let (.negate, .tensor(t)): return .tensor(TensorOps.map(t) { -$0 })
+        case let (.negate, .tensor(t)): return .tensor(TensorArithmetic.map(t) { -$0 })
         default:
             throw fail("bad operand type for unary \(op.rawValue): \(operand.typeName)", at: span)
         }
@@ -174,8 +174,8 @@ enum Arithmetic {
         switch v {
         case let .tensor(t): return t
         case let .delta(d): return d.form.dense
-        case .int, .float, .bool: return TensorOps.scalar(v.asDouble ?? 0)
-        case .list, .range: return try TensorOps.fromValue(v)
+        case .int, .float, .bool: return TensorArithmetic.scalar(v.asDouble ?? 0)
+        case .list, .range: return try TensorArithmetic.fromValue(v)
         default: throw BuiltinError("expected a tensor or a number, got a \(v.typeName)")
         }
     }
@@ -185,21 +185,21 @@ enum Arithmetic {
         let limit = limits.tensorElements
         func bool(_ c: Bool) -> Float { c ? 1 : 0 }
         switch op {
-        case .add: return .tensor(try TensorOps.zipWith(a, b, limit: limit, +))
-        case .subtract: return .tensor(try TensorOps.zipWith(a, b, limit: limit, -))
-        case .multiply: return .tensor(try TensorOps.zipWith(a, b, limit: limit, *))
-        case .divide: return .tensor(try TensorOps.zipWith(a, b, limit: limit, /))
-        case .floorDivide: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { ($0 / $1).rounded(.down) })
-        case .modulo: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { x, y in
+        case .add: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit, +))
+        case .subtract: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit, -))
+        case .multiply: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit, *))
+        case .divide: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit, /))
+        case .floorDivide: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { ($0 / $1).rounded(.down) })
+        case .modulo: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { x, y in
             let r = fmodf(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r })
-        case .power: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { powf($0, $1) })
-        case .matmul: return try TensorOps.matmul(a, b, limit: limit)
-        case .less: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 < $1) })
-        case .lessEqual: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 <= $1) })
-        case .greater: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 > $1) })
-        case .greaterEqual: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 >= $1) })
-        case .equal: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 == $1) })
-        case .notEqual: return .tensor(try TensorOps.zipWith(a, b, limit: limit) { bool($0 != $1) })
+        case .power: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { powf($0, $1) })
+        case .matmul: return try TensorArithmetic.matmul(a, b, limit: limit)
+        case .less: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 < $1) })
+        case .lessEqual: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 <= $1) })
+        case .greater: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 > $1) })
+        case .greaterEqual: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 >= $1) })
+        case .equal: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 == $1) })
+        case .notEqual: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 != $1) })
         case .in, .notIn: throw BuiltinError("'in' does not apply to tensors")
         }
     }

@@ -24,7 +24,7 @@ enum AnalysisBuiltins {
                 let t = try args.tensor(0)
                 let xs = t.data.map(Double.init)
                 return .dict(DictRef([
-                    ("count", .int(t.count)), ("mean", .float(TensorOps.mean(xs))), ("std", .float(TensorOps.std(xs))),
+                    ("count", .int(t.count)), ("mean", .float(TensorArithmetic.mean(xs))), ("std", .float(TensorArithmetic.std(xs))),
                     ("norm", .float(xs.reduce(0) { $0 + $1 * $1 }.squareRoot())),
                     ("min", .float(xs.min() ?? .nan)), ("max", .float(xs.max() ?? .nan)),
                 ]))

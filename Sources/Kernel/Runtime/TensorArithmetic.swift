@@ -2,7 +2,7 @@ import Ops
 
 /// Tensor arithmetic for the language: numpy broadcasting, reductions along an axis, basic
 /// indexing. Data stay Float32 (the dtype of adapters); reductions accumulate in Float64.
-enum TensorOps {
+enum TensorArithmetic {
     /// A tensor from a number or a (nested, rectangular) list of numbers.
     static func fromValue(_ value: Value) throws -> Tensor {
         var shape: [Int] = []

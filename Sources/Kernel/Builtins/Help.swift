@@ -1,4 +1,4 @@
-import Plugins
+import Ops
 
 /// `help()` and `:help`: every builtin documented from its one template.
 enum Help {

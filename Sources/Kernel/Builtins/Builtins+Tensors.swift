@@ -56,7 +56,7 @@ enum TensorBuiltins {
                     guard case let .int(i) = v else { throw args.bad(1, "list of ints") }
                     return i
                 }
-                return .tensor(try TensorOps.transpose(try args.tensor(0), axes: axes))
+                return .tensor(try TensorArithmetic.transpose(try args.tensor(0), axes: axes))
             },
             Builtin("reshape(x, shape)", .tensors, "The same elements in a new shape; one dimension may be -1.",
                     example: "reshape(arange(6), [2, -1])") { args, _ in
@@ -70,28 +70,28 @@ enum TensorBuiltins {
                     }
                 default: throw args.bad(1, "shape (a list of ints)")
                 }
-                return .tensor(try TensorOps.reshape(try args.tensor(0), shape))
+                return .tensor(try TensorArithmetic.reshape(try args.tensor(0), shape))
             },
             Builtin("flatten(x)", .tensors, "The elements as a 1-D tensor.", example: "flatten(eye(2))") { args, _ in
                 let t = try args.tensor(0)
                 return .tensor(Tensor(uncheckedShape: [t.count], data: t.data))
             },
             Builtin("matmul(a, b)", .tensors, "Matrix product (the `@` operator).", example: "matmul(eye(2), ones([2, 1]))") { args, interp in
-                try TensorOps.matmul(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements)
+                try TensorArithmetic.matmul(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements)
             },
             Builtin("where(condition, a, b)", .tensors, "Element-wise choice: a where the condition is non-zero, else b (broadcasting).",
                     example: "where(x > 0, x, 0)") { args, interp in
                 let c = try args.tensor(0)
                 let a = try Arithmetic.asTensor(args[1]), b = try Arithmetic.asTensor(args[2])
-                guard let ab = TensorOps.broadcastShape(a.shape, b.shape),
-                      let shape = TensorOps.broadcastShape(c.shape, ab) else {
+                guard let ab = TensorArithmetic.broadcastShape(a.shape, b.shape),
+                      let shape = TensorArithmetic.broadcastShape(c.shape, ab) else {
                     throw BuiltinError("shapes \(Printer.shape(c.shape)), \(Printer.shape(a.shape)) and \(Printer.shape(b.shape)) do not broadcast")
                 }
                 _ = try interp.limits.tensorCount(shape)
                 let target = try Tensor.zeros(shape)
-                let ce = try TensorOps.zipWith(c, target) { x, _ in x }
-                let ae = try TensorOps.zipWith(a, target) { x, _ in x }
-                let be = try TensorOps.zipWith(b, target) { x, _ in x }
+                let ce = try TensorArithmetic.zipWith(c, target) { x, _ in x }
+                let ae = try TensorArithmetic.zipWith(a, target) { x, _ in x }
+                let be = try TensorArithmetic.zipWith(b, target) { x, _ in x }
                 var out = be.data
                 for i in out.indices where ce.data[i] != 0 { out[i] = ae.data[i] }
                 return .tensor(Tensor(uncheckedShape: shape, data: out))
@@ -101,7 +101,7 @@ enum TensorBuiltins {
                 let t = try args.tensor(0)
                 let lo = try args.optionalDouble(1).map(Float.init) ?? -.infinity
                 let hi = try args.optionalDouble(2).map(Float.init) ?? .infinity
-                return .tensor(TensorOps.map(t) { x in x.isNaN ? x : Swift.min(Swift.max(x, lo), hi) })
+                return .tensor(TensorArithmetic.map(t) { x in x.isNaN ? x : Swift.min(Swift.max(x, lo), hi) })
             },
             Builtin("topk(x, k, largest=true)", .tensors, "The k largest (or smallest) elements of the flattened tensor and their flat indices.",
                     example: "topk(tensor([3, 1, 4, 1, 5]), 2)") { args, _ in
@@ -123,7 +123,7 @@ enum TensorBuiltins {
                 let sorted = try args.tensor(0).data.map(Double.init).sorted()
                 func one(_ q: Double) throws -> Double {
                     guard q >= 0, q <= 1 else { throw args.bad(1, "q in [0, 1]", got: "\(q)") }
-                    return TensorOps.quantile(sorted: sorted, q)
+                    return TensorArithmetic.quantile(sorted: sorted, q)
                 }
                 if case let .list(l) = args[1] {
                     return .tensor(Tensor(uncheckedShape: [l.items.count], data: try l.items.map { v in
@@ -144,7 +144,7 @@ enum TensorBuiltins {
             Builtin("allclose(a, b, rtol=1e-5, atol=1e-8)", .tensors, "Whether |a - b| <= atol + rtol * |b| everywhere (numpy.allclose).",
                     example: "allclose(eye(2) @ eye(2), eye(2))") { args, interp in
                 let rtol = Float(try args.double(2)), atol = Float(try args.double(3))
-                let close = try TensorOps.zipWith(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements) { a, b in abs(a - b) <= atol + rtol * abs(b) ? 1 : 0 }
+                let close = try TensorArithmetic.zipWith(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements) { a, b in abs(a - b) <= atol + rtol * abs(b) ? 1 : 0 }
                 return .bool(close.data.allSatisfy { $0 == 1 })
             },
         ]
@@ -187,7 +187,7 @@ enum TensorBuiltins {
                     if name == "isnan" { return .bool(r == 1) }
                     return .float(r)
                 default:
-                    return .tensor(TensorOps.map(try args.tensor(0)) { Float(f(Double($0))) })
+                    return .tensor(TensorArithmetic.map(try args.tensor(0)) { Float(f(Double($0))) })
                 }
             }
         }
@@ -196,9 +196,9 @@ enum TensorBuiltins {
     /// sum, mean, std, min, max over all elements or along `axis`; lists of numbers work too.
     static var reductions: [Builtin] {
         let table: [(String, String, ([Double]) -> Double)] = [
-            ("sum", "Sum of the elements (along `axis` if given).", TensorOps.sum),
-            ("mean", "Arithmetic mean (along `axis` if given).", TensorOps.mean),
-            ("std", "Population standard deviation, ddof 0 like numpy (along `axis` if given).", TensorOps.std),
+            ("sum", "Sum of the elements (along `axis` if given).", TensorArithmetic.sum),
+            ("mean", "Arithmetic mean (along `axis` if given).", TensorArithmetic.mean),
+            ("std", "Population standard deviation, ddof 0 like numpy (along `axis` if given).", TensorArithmetic.std),
             ("min", "Smallest element (along `axis`); min(a, b, ...) of numbers too.", { $0.min() ?? .nan }),
             ("max", "Largest element (along `axis`); max(a, b, ...) of numbers too.", { $0.max() ?? .nan }),
         ]
@@ -236,7 +236,7 @@ enum TensorBuiltins {
                 if axis == nil && t.count == 0 && (name == "min" || name == "max") {
                     throw BuiltinError("\(name)() of an empty tensor")
                 }
-                return try TensorOps.reduce(t, axis: axis, f)
+                return try TensorArithmetic.reduce(t, axis: axis, f)
             }
         }
     }

@@ -251,7 +251,7 @@ final class Interpreter {
         case let .tensor(t):
             guard t.rank >= 1 else { throw fail("cannot iterate over a 0-D tensor", at: span) }
             for i in 0..<(t.shape.first ?? 0) {
-                if try !body(TensorOps.row(t, i)) { return }
+                if try !body(TensorArithmetic.row(t, i)) { return }
             }
         case let .table(table):
             for i in table.rows.indices { if try !body(table.row(i)) { return } }

@@ -148,7 +148,7 @@ extension Interpreter {
                 keep.append(true)
             }
         }
-        let strides = TensorOps.strides(t.shape, padTo: t.rank).enumerated().map { i, s in t.shape[i] == 1 ? 0 : s }
+        let strides = TensorArithmetic.strides(t.shape, padTo: t.rank).enumerated().map { i, s in t.shape[i] == 1 ? 0 : s }
         // Index lists may repeat positions, so the result can be larger than the tensor.
         let count: Int
         do { count = try limits.tensorCount(selections.map(\.count)) } catch let error as BuiltinError { throw fail(error.message, at: span) }
@@ -213,7 +213,7 @@ extension Interpreter {
         case let (.tensor(t), "ndim"): return .int(t.rank)
         case let (.tensor(t), "size"): return .int(t.count)
         case let (.tensor(t), "T"):
-            do { return .tensor(try TensorOps.transpose(t)) } catch let e as BuiltinError { throw fail(e.message, at: span) }
+            do { return .tensor(try TensorArithmetic.transpose(t)) } catch let e as BuiltinError { throw fail(e.message, at: span) }
         case let (.delta(d), "shape"): return .list(d.form.shape.map { .int($0) })
         case let (.delta(d), "module"): return .string(d.module)
         case let (.delta(d), "kind"): return .string(d.kind.rawValue)

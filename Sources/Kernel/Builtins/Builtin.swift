@@ -211,7 +211,7 @@ struct Args {
         case let .tensor(t): return t
         case let .delta(d): return d.form.dense
         default:
-            if let t = try? TensorOps.fromValue(self[i]) { return t }
+            if let t = try? TensorArithmetic.fromValue(self[i]) { return t }
             throw bad(i, "tensor")
         }
     }
