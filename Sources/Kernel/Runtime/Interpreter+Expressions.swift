@@ -3,102 +3,129 @@ import Plugins
 
 /// Expression evaluation and calls.
 extension Interpreter {
+    /// Dispatches on the node kind; each kind has its own method below.
     func evaluate(_ expr: Expr, in env: Environment) throws -> Value {
         switch expr {
-        case let .literal(literal, _):
-            switch literal {
-            case let .integer(i): return .int(i)
-            case let .float(x): return .float(x)
-            case let .string(s): return .string(s)
-            case let .bool(b): return .bool(b)
-            case .nil: return .nil
-            }
-        case let .fstring(segments, _):
-            var text = ""
-            for segment in segments {
-                switch segment {
-                case let .text(t): text += t
-                case let .hole(e, spec):
-                    let value = try evaluate(e, in: env)
-                    let piece: String
-                    if let spec {
-                        do { piece = try Format.apply(spec: spec, to: value) } catch let error as BuiltinError {
-                            throw fail(error.message, at: e.span)
-                        }
-                    } else {
-                        piece = Printer.str(value, maxBytes: limits.stringBytes)
-                    }
-                    do {
-                        try limits.checkString(bytes: ResourceLimits.sum(text.utf8.count, piece.utf8.count), "this f-string")
-                    } catch let error as BuiltinError {
+        case let .literal(literal, _): return evaluateLiteral(literal)
+        case let .fstring(segments, _): return try evaluateFString(segments, in: env)
+        case let .name(name, span): return try evaluateName(name, at: span, in: env)
+        case let .list(elements, _): return .list(try elements.map { try evaluate($0, in: env) })
+        case let .dict(pairs, _): return try evaluateDict(pairs, in: env)
+        case let .unary(op, operand, span): return try unary(op, try evaluate(operand, in: env), span: span)
+        case let .binary(op, left, right, span): return try evaluateBinary(op, left, right, span: span, in: env)
+        case let .logical(op, left, right, _): return try evaluateLogical(op, left, right, in: env)
+        case let .call(callee, arguments, span): return try evaluateCall(callee, arguments, span: span, in: env)
+        case let .index(container, items, span): return try evaluateSubscript(container, items, span: span, in: env)
+        case let .attribute(object, name, span): return try evaluateAttribute(object, name, span: span, in: env)
+        case let .function(decl, _): return .function(makeFunction(decl, in: env))
+        case let .comprehension(element, names, iterable, condition, span):
+            return try evaluateComprehension(element, names, iterable, condition, span: span, in: env)
+        }
+    }
+
+    func evaluateLiteral(_ literal: Literal) -> Value {
+        switch literal {
+        case let .integer(i): return .int(i)
+        case let .float(x): return .float(x)
+        case let .string(s): return .string(s)
+        case let .bool(b): return .bool(b)
+        case .nil: return .nil
+        }
+    }
+
+    func evaluateFString(_ segments: [FStringSegment], in env: Environment) throws -> Value {
+        var text = ""
+        for segment in segments {
+            switch segment {
+            case let .text(t): text += t
+            case let .hole(e, spec):
+                let value = try evaluate(e, in: env)
+                let piece: String
+                if let spec {
+                    do { piece = try Format.apply(spec: spec, to: value) } catch let error as BuiltinError {
                         throw fail(error.message, at: e.span)
                     }
-                    text += piece
+                } else {
+                    piece = Printer.str(value, maxBytes: limits.stringBytes)
                 }
-            }
-            return .string(text)
-        case let .name(name, span):
-            if let value = env.lookup(name) { return value }
-            if let builtin = builtins[name] { return .builtin(builtin) }
-            throw fail(unknownName(name, in: env), at: span)
-        case let .list(elements, _):
-            return .list(try elements.map { try evaluate($0, in: env) })
-        case let .dict(pairs, _):
-            let dict = DictRef()
-            for (keyExpr, valueExpr) in pairs {
-                let key = try evaluate(keyExpr, in: env)
-                let value = try evaluate(valueExpr, in: env)
-                guard dict.set(key, value) else {
-                    throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: keyExpr.span)
+                do {
+                    try limits.checkString(bytes: ResourceLimits.sum(text.utf8.count, piece.utf8.count), "this f-string")
+                } catch let error as BuiltinError {
+                    throw fail(error.message, at: e.span)
                 }
-                if dict.count > limits.collectionCount {
-                    throw fail("this dict would hold more than \(limits.collectionCount) entries, the limit for one dict", at: keyExpr.span)
-                }
+                text += piece
             }
-            return .dict(dict)
-        case let .unary(op, operandExpr, span):
-            let operand = try evaluate(operandExpr, in: env)
-            return try unary(op, operand, span: span)
-        case let .binary(op, leftExpr, rightExpr, span):
-            let left = try evaluate(leftExpr, in: env)
-            let right = try evaluate(rightExpr, in: env)
-            return try binary(op, left, right, span: span)
-        case let .logical(op, leftExpr, rightExpr, _):
-            let left = try evaluate(leftExpr, in: env)
-            let leftTrue = try truthy(left, at: leftExpr.span)
-            switch op {
-            case .and: return leftTrue ? try evaluate(rightExpr, in: env) : left
-            case .or: return leftTrue ? left : try evaluate(rightExpr, in: env)
-            }
-        case let .call(calleeExpr, arguments, span):
-            return try evaluateCall(calleeExpr, arguments, span: span, in: env)
-        case let .index(containerExpr, items, span):
-            let container = try evaluate(containerExpr, in: env)
-            let indices = try evaluateIndex(items, in: env)
-            return try getIndex(container, indices, at: span)
-        case let .attribute(objectExpr, name, span):
-            let object = try evaluate(objectExpr, in: env)
-            if let value = try attribute(object, name, at: span) { return value }
-            throw fail(noAttribute(object, name), at: span)
-        case let .function(decl, _):
-            return .function(makeFunction(decl, in: env))
-        case let .comprehension(element, names, iterableExpr, condition, span):
-            // Its own scope, as in Python 3: the loop variables do not leak.
-            let scope = Environment(parent: env)
-            let iterable = try evaluate(iterableExpr, in: env)
-            var items: [Value] = []
-            try iterate(iterable, at: iterableExpr.span) { item in
-                try checkInterrupt(at: span)
-                try bindLoopVariables(names, item, in: scope, at: span)
-                if let condition, try !truthy(try evaluate(condition, in: scope), at: condition.span) { return true }
-                guard items.count < limits.collectionCount else {
-                    throw fail("this list comprehension would make more than \(limits.collectionCount) elements, the limit for one list; use a tensor for large numeric data", at: span)
-                }
-                items.append(try evaluate(element, in: scope))
-                return true
-            }
-            return .list(items)
         }
+        return .string(text)
+    }
+
+    func evaluateName(_ name: String, at span: Span, in env: Environment) throws -> Value {
+        if let value = env.lookup(name) { return value }
+        if let builtin = builtins[name] { return .builtin(builtin) }
+        throw fail(unknownName(name, in: env), at: span)
+    }
+
+    func evaluateDict(_ pairs: [(Expr, Expr)], in env: Environment) throws -> Value {
+        let dict = DictRef()
+        for (keyExpr, valueExpr) in pairs {
+            let key = try evaluate(keyExpr, in: env)
+            let value = try evaluate(valueExpr, in: env)
+            guard dict.set(key, value) else {
+                throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: keyExpr.span)
+            }
+            if dict.count > limits.collectionCount {
+                throw fail("this dict would hold more than \(limits.collectionCount) entries, the limit for one dict", at: keyExpr.span)
+            }
+        }
+        return .dict(dict)
+    }
+
+    func evaluateBinary(_ op: BinaryOp, _ leftExpr: Expr, _ rightExpr: Expr, span: Span, in env: Environment) throws -> Value {
+        let left = try evaluate(leftExpr, in: env)
+        let right = try evaluate(rightExpr, in: env)
+        return try binary(op, left, right, span: span)
+    }
+
+    /// `and` / `or` evaluate their right side only when the left does not decide.
+    func evaluateLogical(_ op: LogicalOp, _ leftExpr: Expr, _ rightExpr: Expr, in env: Environment) throws -> Value {
+        let left = try evaluate(leftExpr, in: env)
+        let leftTrue = try truthy(left, at: leftExpr.span)
+        switch op {
+        case .and: return leftTrue ? try evaluate(rightExpr, in: env) : left
+        case .or: return leftTrue ? left : try evaluate(rightExpr, in: env)
+        }
+    }
+
+    func evaluateSubscript(_ containerExpr: Expr, _ items: [IndexItem], span: Span, in env: Environment) throws -> Value {
+        let container = try evaluate(containerExpr, in: env)
+        let indices = try evaluateIndex(items, in: env)
+        return try getIndex(container, indices, at: span)
+    }
+
+    func evaluateAttribute(_ objectExpr: Expr, _ name: String, span: Span, in env: Environment) throws -> Value {
+        let object = try evaluate(objectExpr, in: env)
+        if let value = try attribute(object, name, at: span) { return value }
+        throw fail(noAttribute(object, name), at: span)
+    }
+
+    /// `[element for names in iterable if condition]`, in its own scope as in Python 3: the
+    /// loop variables do not leak.
+    func evaluateComprehension(_ element: Expr, _ names: [String], _ iterableExpr: Expr, _ condition: Expr?,
+                               span: Span, in env: Environment) throws -> Value {
+        let scope = Environment(parent: env)
+        let iterable = try evaluate(iterableExpr, in: env)
+        var items: [Value] = []
+        try iterate(iterable, at: iterableExpr.span) { item in
+            try checkInterrupt(at: span)
+            try bindLoopVariables(names, item, in: scope, at: span)
+            if let condition, try !truthy(try evaluate(condition, in: scope), at: condition.span) { return true }
+            guard items.count < limits.collectionCount else {
+                throw fail("this list comprehension would make more than \(limits.collectionCount) elements, the limit for one list; use a tensor for large numeric data", at: span)
+            }
+            items.append(try evaluate(element, in: scope))
+            return true
+        }
+        return .list(items)
     }
 
     func unknownName(_ name: String, in env: Environment) -> String {

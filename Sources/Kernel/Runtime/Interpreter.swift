@@ -147,6 +147,7 @@ final class Interpreter {
         return .normal
     }
 
+    /// Dispatches on the statement kind; loops and assignments have their own methods below.
     func execute(_ statement: Stmt, in env: Environment) throws -> Flow {
         try checkInterrupt(at: statement.span)
         switch statement {
@@ -154,12 +155,7 @@ final class Interpreter {
             _ = try evaluate(expr, in: env)
             return .normal
         case let .assign(target, op, valueExpr, span):
-            var value = try evaluate(valueExpr, in: env)
-            if let op {
-                let current = try evaluate(target, in: env)
-                value = try binary(op, current, value, span: span)
-            }
-            try assign(target, value, in: env)
+            try executeAssignment(target, op, valueExpr, span: span, in: env)
             return .normal
         case let .function(decl):
             env.define(decl.name, .function(makeFunction(decl, in: env)))
@@ -175,28 +171,9 @@ final class Interpreter {
             }
             return .normal
         case let .while(condition, body, span):
-            while try truthy(try evaluate(condition, in: env), at: condition.span) {
-                try checkInterrupt(at: span)
-                switch try execute(body, in: env) {
-                case .breakLoop: return .normal
-                case let .returned(v): return .returned(v)
-                case .normal, .continueLoop: continue
-                }
-            }
-            return .normal
+            return try executeWhile(condition, body, span: span, in: env)
         case let .for(names, iterableExpr, body, span):
-            let iterable = try evaluate(iterableExpr, in: env)
-            var result = Flow.normal
-            try iterate(iterable, at: iterableExpr.span) { item in
-                try checkInterrupt(at: span)
-                try bindLoopVariables(names, item, in: env, at: span)
-                switch try execute(body, in: env) {
-                case .breakLoop: return false
-                case let .returned(v): result = .returned(v); return false
-                case .normal, .continueLoop: return true
-                }
-            }
-            return result
+            return try executeFor(names, iterableExpr, body, span: span, in: env)
         case let .return(expr, _):
             return .returned(try expr.map { try evaluate($0, in: env) } ?? .nil)
         case .break:
@@ -207,6 +184,43 @@ final class Interpreter {
             try importFile(path, at: span)
             return .normal
         }
+    }
+
+    /// `target = value`, or `target op= value` (read, combine, write back).
+    func executeAssignment(_ target: Expr, _ op: BinaryOp?, _ valueExpr: Expr, span: Span, in env: Environment) throws {
+        var value = try evaluate(valueExpr, in: env)
+        if let op {
+            let current = try evaluate(target, in: env)
+            value = try binary(op, current, value, span: span)
+        }
+        try assign(target, value, in: env)
+    }
+
+    func executeWhile(_ condition: Expr, _ body: [Stmt], span: Span, in env: Environment) throws -> Flow {
+        while try truthy(try evaluate(condition, in: env), at: condition.span) {
+            try checkInterrupt(at: span)
+            switch try execute(body, in: env) {
+            case .breakLoop: return .normal
+            case let .returned(v): return .returned(v)
+            case .normal, .continueLoop: continue
+            }
+        }
+        return .normal
+    }
+
+    func executeFor(_ names: [String], _ iterableExpr: Expr, _ body: [Stmt], span: Span, in env: Environment) throws -> Flow {
+        let iterable = try evaluate(iterableExpr, in: env)
+        var result = Flow.normal
+        try iterate(iterable, at: iterableExpr.span) { item in
+            try checkInterrupt(at: span)
+            try bindLoopVariables(names, item, in: env, at: span)
+            switch try execute(body, in: env) {
+            case .breakLoop: return false
+            case let .returned(v): result = .returned(v); return false
+            case .normal, .continueLoop: return true
+            }
+        }
+        return result
     }
 
     func bindLoopVariables(_ names: [String], _ item: Value, in env: Environment, at span: Span) throws {
