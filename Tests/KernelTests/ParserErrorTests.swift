@@ -75,6 +75,17 @@ let parserErrorCases: [ParserErrorCase] = [
     .init("d = {\"a\" ‸1}", "expected ':' after a dict key, found number 1"),
     .init("x = fn‸", "expected '(' after the function name, found end of input", incomplete: true),
     .init("x = ‸if", "expected an expression, found keyword 'if' (a statement cannot be used as a value)"),
+    // A line that ends in an operator or a comma goes on: at the end of the file it is missing its operand.
+    .init("x = [1] *\n# the factor is missing\n‸", "expected an expression, found end of input", incomplete: true),
+    .init("total = 1 and\n‸", "expected an expression, found end of input", incomplete: true),
+    .init("if x {\n    y = 1 +\n‸}", "expected an expression, found '}'"),
+    .init("xs = [1, 2] +\n‸)", "expected an expression, found ')'"),
+    // The conditional expression `a if c else b`.
+    .init("x = 1 ‸if y", "expected 'else' after the condition of 'value if condition else other', found end of input"),
+    .init("x = 1 ‸if y z", "expected 'else' after the condition of 'value if condition else other', found name 'z'"),
+    .init("x = 1 if y else‸", "expected an expression, found end of input", incomplete: true),
+    .init("x = 1 if ‸else 2", "expected an expression, found keyword 'else'"),
+    .init("(‸1 if c else 2) = 3", "cannot assign to a conditional expression; the left side of '=' must be a name, an index (x[i]) or an attribute (x.a)"),
 ]
 
 @Suite struct ParserErrorTests {
@@ -90,7 +101,7 @@ let parserErrorCases: [ParserErrorCase] = [
     }
 
     @Test func severalErrorsInOneRun() {
-        let source = "x = 1 +\ny = )\nfn 1(a) { }\nz = [1, 2]\nw = 3 4\n"
+        let source = "x = * 2\ny = )\nfn 1(a) { }\nz = [1, 2]\nw = 3 4\n"
         let diagnostics = Session(host: Host(write: { _ in })).run(source, name: "t.seed")
         #expect(diagnostics.map { $0.span?.line ?? 0 } == [1, 2, 3, 5])
     }
@@ -108,6 +119,9 @@ let parserErrorCases: [ParserErrorCase] = [
         ("x = 1", true), ("x = [1,\n2", false), ("for x in xs {", false), ("for x in xs {\n print(x)\n}", true),
         ("fn f(x) {\n return x", false), ("x = )", true), ("", true), ("# only a comment", true),
         ("s = \"open", false), ("f(1,", false), ("x = 1 +", false), ("if x { } else", false), ("print(1))", true),
+        // Continuation after an operator: the REPL shows "..." and the next line completes it.
+        ("x = 1 +\n2", true), ("ok = a and\n", false), ("ok = a and\nb", true), ("y = [1] * \n# comment\n3", true),
+        ("for i,\n", false), ("x = 1 if c else", false), ("x = 1 if c", true), ("x = 1 if c else 2", true),
     ])
     func isComplete(_ source: String, _ expected: Bool) {
         #expect(Session.isComplete(source) == expected)

@@ -194,12 +194,12 @@ enum Arithmetic {
             let r = fmodf(x, y); return r != 0 && (r < 0) != (y < 0) ? r + y : r })
         case .power: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { powf($0, $1) })
         case .matmul: return try TensorArithmetic.matmul(a, b, limit: limit)
-        case .less: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 < $1) })
-        case .lessEqual: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 <= $1) })
-        case .greater: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 > $1) })
-        case .greaterEqual: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 >= $1) })
-        case .equal: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 == $1) })
-        case .notEqual: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 != $1) })
+        case .less: return .tensor(TensorArithmetic.mask(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 < $1) }))
+        case .lessEqual: return .tensor(TensorArithmetic.mask(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 <= $1) }))
+        case .greater: return .tensor(TensorArithmetic.mask(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 > $1) }))
+        case .greaterEqual: return .tensor(TensorArithmetic.mask(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 >= $1) }))
+        case .equal: return .tensor(TensorArithmetic.mask(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 == $1) }))
+        case .notEqual: return .tensor(TensorArithmetic.mask(try TensorArithmetic.zipWith(a, b, limit: limit) { bool($0 != $1) }))
         case .in, .notIn: throw BuiltinError("'in' does not apply to tensors")
         }
     }

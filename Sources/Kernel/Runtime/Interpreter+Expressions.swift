@@ -20,7 +20,14 @@ extension Interpreter {
         case let .function(decl, _): return .function(makeFunction(decl, in: env))
         case let .comprehension(element, names, iterable, condition, span):
             return try evaluateComprehension(element, names, iterable, condition, span: span, in: env)
+        case let .conditional(value, condition, otherwise, _):
+            return try evaluateConditional(value, condition, otherwise, in: env)
         }
+    }
+
+    /// `value if condition else otherwise`: only the chosen side is evaluated.
+    func evaluateConditional(_ value: Expr, _ condition: Expr, _ otherwise: Expr, in env: Environment) throws -> Value {
+        try truthy(try evaluate(condition, in: env), at: condition.span) ? try evaluate(value, in: env) : try evaluate(otherwise, in: env)
     }
 
     func evaluateLiteral(_ literal: Literal) -> Value {
@@ -62,7 +69,19 @@ extension Interpreter {
     func evaluateName(_ name: String, at span: Span, in env: Environment) throws -> Value {
         if let value = env.lookup(name) { return value }
         if let builtin = builtins[name] { return .builtin(builtin) }
+        if let constant = Interpreter.constant(name) { return constant }
         throw fail(unknownName(name, in: env), at: span)
+    }
+
+    /// Names that read as numbers unless a variable takes them (numpy's `np.nan`, `np.inf`).
+    static let constantNames = ["nan", "inf"]
+
+    static func constant(_ name: String) -> Value? {
+        switch name {
+        case "nan": return .float(.nan)
+        case "inf": return .float(.infinity)
+        default: return nil
+        }
     }
 
     func evaluateDict(_ pairs: [(Expr, Expr)], in env: Environment) throws -> Value {
@@ -129,7 +148,7 @@ extension Interpreter {
     }
 
     func unknownName(_ name: String, in env: Environment) -> String {
-        let candidates = env.visibleNames + Array(builtins.keys) + Keyword.allCases.map(\.rawValue)
+        let candidates = env.visibleNames + Array(builtins.keys) + Interpreter.constantNames + Keyword.allCases.map(\.rawValue)
         if let hint = Suggest.closest(to: name, in: candidates) {
             return "unknown name '\(name)'; did you mean '\(hint)'?"
         }

@@ -91,6 +91,9 @@ enum Printer {
         return s
     }
 
+    /// A float32's shortest round-trip text (0.1, not 0.10000000149011612), Python-style.
+    static func float32(_ x: Float) -> String { float(TensorArithmetic.widen(x)) }
+
     static func quoted(_ s: String) -> String {
         var out = "\""
         for c in s {
@@ -118,7 +121,7 @@ enum Printer {
         let summarize = t.count > threshold
         // One number format for every element shown, as numpy does.
         let shown = shownValues(t, summarize: summarize)
-        let format = NumberFormat(shown)
+        let format = t.dtype == .bool ? NumberFormat(style: .bool) : NumberFormat(shown)
         let width = shown.map { format.text($0).count }.max() ?? 1
         let prefix = "tensor("
         var body = ""
@@ -129,7 +132,7 @@ enum Printer {
         } else {
             body = block(t, dim: 0, offset: 0, indent: prefix.count, summarize: summarize, format: format, width: width)
         }
-        return "\(prefix)\(body), shape=\(shape(t.shape)), dtype=float32)"
+        return "\(prefix)\(body), shape=\(shape(t.shape)), dtype=\(TensorArithmetic.dtypeName(t)))"
     }
 
     private static func shownValues(_ t: Tensor, summarize: Bool) -> [Float] {
@@ -174,8 +177,11 @@ enum Printer {
     /// numpy-like: integers as `3.`, ordinary magnitudes fixed with 4 decimals, very large or
     /// small ones in scientific notation.
     struct NumberFormat {
-        enum Style { case integral, fixed, scientific }
+        /// `bool` prints a mask's elements as `true`/`false`, the language's literals.
+        enum Style { case integral, fixed, scientific, bool }
         let style: Style
+
+        init(style: Style) { self.style = style }
 
         init(_ values: [Float]) {
             let finite = values.filter { $0.isFinite }.map { abs(Double($0)) }
@@ -191,9 +197,11 @@ enum Printer {
         }
 
         func text(_ x: Float) -> String {
+            if style == .bool { return x != 0 ? "true" : "false" }
             if x.isNaN { return "nan" }
             if x.isInfinite { return x < 0 ? "-inf" : "inf" }
             switch style {
+            case .bool: return x != 0 ? "true" : "false"
             case .integral: return cFormat("%.0f.", Double(x))
             case .fixed: return cFormat("%.4f", Double(x))
             case .scientific: return cFormat("%.4e", Double(x))

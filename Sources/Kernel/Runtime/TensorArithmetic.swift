@@ -7,12 +7,15 @@ enum TensorArithmetic {
     static func fromValue(_ value: Value) throws -> Tensor {
         var shape: [Int] = []
         var data: [Float] = []
+        // Only bools (or masks) make a mask, as in numpy: tensor([true, false]).
+        var allBool = true
         func walk(_ v: Value, depth: Int) throws {
             guard depth < 32 else { throw BuiltinError("lists nested more than 32 deep (does a list contain itself?)") }
             switch v {
             case .int, .float, .bool:
                 guard depth == shape.count else { throw BuiltinError("ragged nested list: every row must have the same length") }
                 data.append(Float(v.asDouble ?? 0))
+                if case .bool = v {} else { allBool = false }
             case let .list(l):
                 if depth == shape.count {
                     guard data.isEmpty else { throw BuiltinError("ragged nested list: every row must have the same length") }
@@ -30,20 +33,25 @@ enum TensorArithmetic {
                 }
                 if depth == shape.count { shape += t.shape }
                 data += t.data
+                if t.dtype != .bool { allBool = false }
             default:
                 throw BuiltinError("expected numbers, got a \(v.typeName)")
             }
         }
         try walk(value, depth: 0)
-        return try Tensor(shape: shape, data: data)
+        var out = try Tensor(shape: shape, data: data)
+        if allBool && !data.isEmpty { out.dtype = .bool }
+        return out
     }
 
-    /// Row `i` of a tensor: a float for 1-D, a tensor of one rank less otherwise.
+    /// Row `i` of a tensor: a number (or bool) for 1-D, a tensor of one rank less otherwise.
     static func row(_ t: Tensor, _ i: Int) -> Value {
-        if t.rank <= 1 { return .float(Double(t.data[i])) }
+        if t.rank <= 1 { return element(t.data[i], dtype: t.dtype) }
         let inner = Array(t.shape.dropFirst())
         let size = inner.reduce(1, *)
-        return .tensor(Tensor(uncheckedShape: inner, data: Array(t.data[(i * size)..<((i + 1) * size)])))
+        var out = Tensor(uncheckedShape: inner, data: Array(t.data[(i * size)..<((i + 1) * size)]))
+        out.dtype = t.dtype
+        return .tensor(out)
     }
 
     static func scalar(_ x: Double) -> Tensor { Tensor(uncheckedShape: [], data: [Float(x)]) }
@@ -143,7 +151,11 @@ enum TensorArithmetic {
         guard perm.count == rank, Set(perm) == Set(0..<rank) else {
             throw BuiltinError("axes \(perm) are not a permutation of 0..<\(rank)")
         }
-        if rank == 2 && perm == [1, 0] { return t.transposed() }
+        if rank == 2 && perm == [1, 0] {
+            var out = t.transposed()
+            out.dtype = t.dtype
+            return out
+        }
         let shape = perm.map { t.shape[$0] }
         let inStrides = strides(t.shape, padTo: rank).enumerated().map { i, s in t.shape[i] == 1 ? 0 : s }
         var out = [Float](repeating: 0, count: t.count)
@@ -160,7 +172,9 @@ enum TensorArithmetic {
                 d -= 1
             }
         }
-        return Tensor(uncheckedShape: shape, data: out)
+        var result = Tensor(uncheckedShape: shape, data: out)
+        result.dtype = t.dtype
+        return result
     }
 
     static func reshape(_ t: Tensor, _ shape: [Int]) throws -> Tensor {
@@ -176,7 +190,9 @@ enum TensorArithmetic {
         guard dims.allSatisfy({ $0 >= 0 }), (try? Tensor.elementCount(dims)) == t.count else {
             throw BuiltinError("cannot reshape \(t.count) elements into \(Printer.shape(shape))")
         }
-        return Tensor(uncheckedShape: dims, data: t.data)
+        var out = Tensor(uncheckedShape: dims, data: t.data)
+        out.dtype = t.dtype
+        return out
     }
 
     /// Folds along `axis` (all elements when nil) with a Float64 accumulator function.

@@ -16,12 +16,15 @@ indirect enum Expr: Sendable {
     case function(FunctionDecl, Span)
     /// `[element for names in iterable if condition]`
     case comprehension(Expr, [String], Expr, Expr?, Span)
+    /// `value if condition else otherwise`, which evaluates only the branch it takes.
+    case conditional(Expr, Expr, Expr, Span)
 
     var span: Span {
         switch self {
         case let .literal(_, s), let .fstring(_, s), let .name(_, s), let .list(_, s), let .dict(_, s),
              let .unary(_, _, s), let .binary(_, _, _, s), let .logical(_, _, _, s), let .call(_, _, s),
-             let .index(_, _, s), let .attribute(_, _, s), let .function(_, s), let .comprehension(_, _, _, _, s):
+             let .index(_, _, s), let .attribute(_, _, s), let .function(_, s), let .comprehension(_, _, _, _, s),
+             let .conditional(_, _, _, s):
             return s
         }
     }

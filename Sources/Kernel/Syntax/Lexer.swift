@@ -1,7 +1,8 @@
 /// Turns source text into tokens.
 ///
 /// Newlines are statement boundaries except inside `()` and `[]` (as in Python), so a call or a
-/// list may span lines. Inside `{}` newlines count, because braces delimit blocks. Lexical errors
+/// list may span lines, and after a binary operator or a comma, so `x = a +` goes on with the
+/// next line. Inside `{}` newlines count, because braces delimit blocks. Lexical errors
 /// (a stray character, an unterminated string) are collected, and lexing goes on.
 struct Lexer {
     let file: SourceFile
@@ -54,8 +55,9 @@ struct Lexer {
             let start = pos
             if c == "\n" || c == "\r\n" || c == "\r" {
                 pos += 1
-                // Collapse blank lines; no boundary inside brackets or right after another one.
-                if !insideParens, let last = tokens.last, last.kind != .newline {
+                // Collapse blank lines; no boundary inside brackets, right after another one, or
+                // after a token that cannot end a statement (a binary operator or a comma).
+                if !insideParens, let last = tokens.last, last.kind != .newline, !Lexer.continuesLine(last.kind) {
                     add(.newline, from: start)
                 }
                 continue
@@ -87,6 +89,25 @@ struct Lexer {
     }
 
     private var openOffsets: [Int] = []
+
+    /// Whether a line ending in this token goes on to the next line: a binary operator
+    /// (`+`, `==`, `and`, `in`, ...) or a comma still needs its right-hand side.
+    static func continuesLine(_ kind: TokenKind) -> Bool {
+        switch kind {
+        case let .symbol(symbol):
+            switch symbol {
+            case .comma, .plus, .minus, .star, .slash, .slashSlash, .percent, .starStar, .at,
+                 .equalEqual, .bangEqual, .less, .lessEqual, .greater, .greaterEqual:
+                return true
+            default:
+                return false
+            }
+        case let .keyword(keyword):
+            return keyword == .and || keyword == .or || keyword == .in || keyword == .not
+        default:
+            return false
+        }
+    }
 
     /// Whether the last token can be followed by `.name` (so `d.1` is not `d` then `0.1`).
     private var afterOperand: Bool {

@@ -1,11 +1,26 @@
 /// Expressions, by precedence from loosest to tightest:
-/// `or`, `and`, `not`, comparisons (`== != < <= > >= in`, `not in`), `+ -`, `* / // % @`,
+/// `a if c else b` (right-associative), `or`, `and`, `not`, comparisons (`== != < <= > >= in`, `not in`), `+ -`, `* / // % @`,
 /// unary `- +`, `**` (right-associative, so `-2**2` is -4), then calls, subscripts and attributes.
 extension Parser {
     mutating func expression() throws -> Expr {
         try enter(peek)
         defer { leave() }
-        return try or()
+        let value = try or()
+        guard check(.if) else { return value }
+        return try conditional(value)
+    }
+
+    /// The rest of `value if condition else otherwise`, after `value`. The `else` part must
+    /// follow on the same line (or after a line ending in an operator, or inside brackets).
+    mutating func conditional(_ value: Expr) throws -> Expr {
+        let ifToken = advance()
+        let condition = try or()
+        guard match(.else) else {
+            // Not "incomplete" in the REPL: the next line would start a new statement.
+            throw error(SyntaxMessage.conditionalWithoutElse(found: peek), span: ifToken.span.through(previous.span))
+        }
+        let otherwise = try expression()
+        return .conditional(value, condition, otherwise, value.span.through(otherwise.span))
     }
 
     mutating func or() throws -> Expr {

@@ -104,6 +104,7 @@ extension Parser {
         case .literal: return "a literal"
         case .call: return "a function call"
         case .binary, .unary, .logical: return "an operator expression"
+        case .conditional: return "a conditional expression"
         case .list: return "a list"
         case .dict: return "a dict"
         case .fstring: return "an f-string"

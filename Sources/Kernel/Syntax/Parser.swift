@@ -181,6 +181,9 @@ enum SyntaxMessage {
         "cannot assign to \(what); the left side of '=' must be a name, an index (x[i]) or an attribute (x.a)"
     }
     static func tooDeep(_ limit: Int) -> String { "too deeply nested (the limit is \(limit) levels)" }
+    static func conditionalWithoutElse(found: Token) -> String {
+        "expected 'else' after the condition of 'value if condition else other', found \(found.describe)"
+    }
     static let chainedComparison = "chained comparisons are not supported; write 'a < b and b < c'"
     static let positionalAfterKeyword = "positional argument after a keyword argument"
     static func duplicateParameter(_ name: String) -> String { "duplicate parameter '\(name)'" }

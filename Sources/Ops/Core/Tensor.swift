@@ -6,6 +6,9 @@
 public struct Tensor: Equatable, Sendable {
     public var shape: [Int]
     public var data: [Float]
+    /// What the elements mean: `.f32` numbers, or `.bool` truth values stored as 0 and 1 (what
+    /// a comparison in Seed makes: a mask that prints as true/false and selects when indexing).
+    public var dtype: DType = .f32
 
     /// Creates a tensor; `data.count` must equal the product of `shape`.
     public init(shape: [Int], data: [Float]) throws {
