@@ -74,6 +74,9 @@ enum GeneralBuiltins {
             if case let .range(a, b, s) = args[0], Ranges.count(a, b, s) > args.limits.collectionCount {
                 throw args.bad(0, "a range of at most \(args.limits.collectionCount) elements (the list size limit)", got: "\(Ranges.count(a, b, s)) elements")
             }
+            if case let .range(a, b, s) = args[0] {
+                try args.limits.checkCollection(count: Ranges.count(a, b, s), "list(range(...))")
+            }
             var items: [Value] = []
             try interp.iterate(args[0], at: args.spans[0] ?? args.callSpan) { item in
                 guard items.count < args.limits.collectionCount else {
@@ -105,7 +108,7 @@ enum GeneralBuiltins {
         },
         Builtin("append(xs, x)", .general, "Adds x to the end of the list xs (in place).", example: "xs.append(4)") { args, interp in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
-            try args.limits.checkCollection(count: l.items.count + 1, "append")
+            try args.limits.checkCollection(count: l.items.count + 1, adding: 1, "append")
             l.items.append(args[1])
             interp.cycles.noteInsertion(of: args[1], into: l)
             return .nil
@@ -113,7 +116,7 @@ enum GeneralBuiltins {
         Builtin("extend(xs, ys)", .general, "Adds the elements of ys to the end of xs (in place).", example: "xs.extend([5, 6])") { args, interp in
             guard case let .list(l) = args[0] else { throw args.bad(0, "list") }
             let more = try args.list(1)
-            try args.limits.checkCollection(count: ResourceLimits.sum(l.items.count, more.count), "extend")
+            try args.limits.checkCollection(count: ResourceLimits.sum(l.items.count, more.count), adding: more.count, "extend")
             l.items += more
             if more.contains(where: CycleRegistry.canReference) { interp.cycles.note(l) }
             return .nil

@@ -64,6 +64,10 @@ final class Interpreter {
     let limits: ResourceLimits
     /// Statements and loop iterations left in this `Session.run` when `limits.steps` is set.
     var stepsLeft = Int.max
+    /// Statements until the next look at the memory budget (reading malloc's statistics costs
+    /// about as much as a few statements, so not every time).
+    var memoryCheckCountdown = 0
+    static let memoryCheckInterval = 64
 
     init(host: Host, cancellation: Cancellation, builtins: [String: Builtin], limits: ResourceLimits = .standard) {
         self.host = host
@@ -131,6 +135,11 @@ final class Interpreter {
             throw Diagnostic(.interrupted, "interrupted", at: span, stack: stack(endingAt: span))
         }
         stepsLeft -= 1
+        memoryCheckCountdown -= 1
+        if memoryCheckCountdown <= 0 {
+            memoryCheckCountdown = Interpreter.memoryCheckInterval
+            if let message = limits.memoryExceeded() { throw fail(message, at: span) }
+        }
         if stepsLeft < 0 {
             throw fail("the program ran more than \(limits.steps ?? 0) statements and loop iterations (the step limit)", at: span)
         }
@@ -240,7 +249,7 @@ final class Interpreter {
     }
 
     /// Calls `body` with each element of a list, range, string, dict (keys), tensor (rows or
-    /// numbers) or table (rows as dicts) until it returns false.
+    /// numbers), table (rows as dicts) or adapter (module names) until it returns false.
     func iterate(_ value: Value, at span: Span, _ body: (Value) throws -> Bool) throws {
         switch value {
         case let .list(l):
@@ -269,6 +278,8 @@ final class Interpreter {
             }
         case let .table(table):
             for i in table.rows.indices { if try !body(table.row(i)) { return } }
+        case let .adapter(adapter):
+            for module in adapter.modules { if try !body(.string(module.name)) { return } }
         default:
             throw fail("cannot iterate over a \(value.typeName)", at: span)
         }

@@ -22,16 +22,21 @@ public struct ResourceLimits: Sendable {
     /// Statements and loop iterations one `Session.run` may execute; nil means no limit (a
     /// long loop is stopped with Ctrl-C instead). The fuzz harness sets it.
     public var steps: Int?
+    /// Heap bytes the whole session may hold (`MemoryBudget`; default half of physical
+    /// memory, `--max-memory` on the command line); nil means no budget.
+    public var memoryBytes: Int?
 
     public init(stringBytes: Int = 100_000_000, collectionCount: Int = 10_000_000,
                 tensorElements: Int = 500_000_000, callDepth: Int = 1000,
-                comparisonSteps: Int = 50_000_000, steps: Int? = nil) {
+                comparisonSteps: Int = 50_000_000, steps: Int? = nil,
+                memoryBytes: Int? = MemoryBudget.defaultBytes) {
         self.stringBytes = stringBytes
         self.collectionCount = collectionCount
         self.tensorElements = tensorElements
         self.callDepth = callDepth
         self.comparisonSteps = comparisonSteps
         self.steps = steps
+        self.memoryBytes = memoryBytes
     }
 
     public static let standard = ResourceLimits()
@@ -42,22 +47,34 @@ public struct ResourceLimits: Sendable {
         guard bytes <= stringBytes else {
             throw BuiltinError("\(what) would make a string of \(Self.size(bytes)), more than the limit of \(Self.size(stringBytes)) for one string")
         }
+        if bytes >= Self.memoryCheckThreshold { try checkMemory(adding: bytes, what) }
     }
 
-    /// A list or dict of `count` elements may be made by `what`, or an error.
-    func checkCollection(count: Int, _ what: String) throws {
+    /// Allocations smaller than this skip the budget check (it reads malloc's statistics);
+    /// the interpreter's check between statements still sees their sum.
+    static let memoryCheckThreshold = 1 << 16
+
+    /// A list or dict of `count` elements may be made by `what`, or an error. `adding` is how
+    /// many of them are new (all by default; one for `append`), for the memory budget.
+    func checkCollection(count: Int, adding: Int? = nil, _ what: String) throws {
         guard count <= collectionCount else {
             throw BuiltinError("\(what) would hold \(count) elements, more than the limit of \(collectionCount) for one list or dict; use a tensor for large numeric data")
         }
+        let bytes = Self.product(adding ?? count, MemoryLayout<Value>.stride)
+        if bytes >= Self.memoryCheckThreshold { try checkMemory(adding: bytes, what) }
     }
 
     /// The element count of a tensor of `shape`, refused above the tensor limit.
     func tensorCount(_ shape: [Int]) throws -> Int {
+        let count: Int
         do {
-            return try Tensor.elementCount(shape, limit: tensorElements)
+            count = try Tensor.elementCount(shape, limit: tensorElements)
         } catch let error as SeedloraError {
             throw BuiltinError(error.description)
         }
+        let bytes = Self.product(count, MemoryLayout<Float>.stride)
+        if bytes >= Self.memoryCheckThreshold { try checkMemory(adding: bytes, "a tensor of shape \(Printer.shape(shape))") }
+        return count
     }
 
     /// `a + b` without overflow (a sum that overflows is over every limit anyway).
