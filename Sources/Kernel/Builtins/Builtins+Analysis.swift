@@ -125,8 +125,9 @@ enum AnalysisBuiltins {
             return .dict(DictRef([("U", .tensor(Tensor(uncheckedShape: [u.rows, keep], data: uk))), ("S", .tensor(values)),
                                   ("Vt", .tensor(Tensor(uncheckedShape: [keep, vt.cols], data: vk)))]))
         },
-        Builtin("norm(x, ord=\"fro\")", .analysis, "Frobenius norm (ord=\"fro\") or spectral norm (ord=2) of a tensor, delta or whole adapter.",
+        Builtin("norm(x, ord=\"fro\", axis=nil, keepdims=false)", .analysis, "Frobenius norm (ord=\"fro\") or spectral norm (ord=2) of a tensor, delta or whole adapter; with axis, the 2-norms of the vectors along it.",
                 example: "norm(tensor([3, 4]))") { args, _ in
+            if let axis = try args.optionalInt(2) { return try TensorBuiltins.vectorNorm(try args.tensor(0), axis: axis, keepdims: try args.bool(3)) }
             let spectral: Bool
             switch args[1] {
             case .string("fro"): spectral = false

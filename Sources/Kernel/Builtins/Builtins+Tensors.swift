@@ -74,7 +74,9 @@ enum TensorBuiltins {
             },
             Builtin("flatten(x)", .tensors, "The elements as a 1-D tensor.", example: "flatten(eye(2))") { args, _ in
                 let t = try args.tensor(0)
-                return .tensor(Tensor(uncheckedShape: [t.count], data: t.data))
+                var out = Tensor(uncheckedShape: [t.count], data: t.data)
+                out.dtype = t.dtype
+                return .tensor(out)
             },
             Builtin("matmul(a, b)", .tensors, "Matrix product (the `@` operator).", example: "matmul(eye(2), ones([2, 1]))") { args, interp in
                 try TensorArithmetic.matmul(try args.tensor(0), try args.tensor(1), limit: interp.limits.tensorElements)
@@ -150,6 +152,7 @@ enum TensorBuiltins {
         ]
         list += elementwise
         list += reductions
+        list += shaping
         return list
     }
 
@@ -173,8 +176,11 @@ enum TensorBuiltins {
             ("log10", "Base-10 logarithm, element-wise.", { Glibc.log10($0) }),
             ("floor", "Largest integer not above x, element-wise.", { $0.rounded(.down) }),
             ("ceil", "Smallest integer not below x, element-wise.", { $0.rounded(.up) }),
-            ("isnan", "1 where x is nan, element-wise.", { $0.isNaN ? 1 : 0 }),
+            ("isnan", "Where x is nan, element-wise (a mask for a tensor).", { $0.isNaN ? 1 : 0 }),
+            ("isinf", "Where x is inf or -inf, element-wise (a mask for a tensor).", { $0.isInfinite ? 1 : 0 }),
+            ("isfinite", "Where x is neither nan nor infinite, element-wise (a mask for a tensor).", { $0.isFinite ? 1 : 0 }),
         ]
+        let predicates: Set<String> = ["isnan", "isinf", "isfinite"]
         return table.map { name, summary, f in
             Builtin("\(name)(x)", .tensors, summary, example: "\(name)(tensor([1, 4, 9]))") { args, _ in
                 switch args[0] {
@@ -184,10 +190,12 @@ enum TensorBuiltins {
                 case let .int(i) where name == "sign": return .int(i.signum())
                 case .int, .float, .bool:
                     let r = f(try args.double(0))
-                    if name == "isnan" { return .bool(r == 1) }
+                    if predicates.contains(name) { return .bool(r == 1) }
                     return .float(r)
                 default:
-                    return .tensor(TensorArithmetic.map(try args.tensor(0)) { Float(f(Double($0))) })
+                    let t = try args.tensor(0)
+                    if predicates.contains(name) { return .tensor(TensorArithmetic.mask(t) { f(Double($0)) == 1 }) }
+                    return .tensor(TensorArithmetic.map(t) { Float(f(Double($0))) })
                 }
             }
         }
@@ -203,13 +211,15 @@ enum TensorBuiltins {
             ("max", "Largest element (along `axis`); max(a, b, ...) of numbers too.", { $0.max() ?? .nan }),
         ]
         return table.map { name, summary, f in
-            Builtin("\(name)(x, *rest, axis=nil)", .tensors, summary, example: "\(name)(tensor([[1, 2], [3, 4]]), axis=0)") { args, _ in
+            Builtin("\(name)(x, *rest, axis=nil, keepdims=false)", .tensors, summary, example: "\(name)(tensor([[1, 2], [3, 4]]), axis=0)") { args, _ in
                 let axis = try args.optionalInt(1)
+                let keepdims = try args.bool(2)
                 if !args.rest.isEmpty || isNumberList(args[0]) {
                     // Plain numbers: keep ints exact for sum/min/max.
                     let items: [Value]
                     if args.rest.isEmpty { items = try args.list(0) } else { items = [args[0]] + args.rest }
                     guard axis == nil else { throw args.bad(1, "nil for a list of numbers") }
+                    guard !keepdims else { throw args.bad(2, "false for a list of numbers") }
                     guard !items.isEmpty || name == "sum" else { throw BuiltinError("\(name)() of an empty list") }
                     if items.allSatisfy({ if case .int = $0 { return true }; return false }), name != "mean", name != "std" {
                         let ints = items.compactMap { v -> Int? in if case let .int(i) = v { return i }; return nil }
@@ -236,7 +246,14 @@ enum TensorBuiltins {
                 if axis == nil && t.count == 0 && (name == "min" || name == "max") {
                     throw BuiltinError("\(name)() of an empty tensor")
                 }
-                return try TensorArithmetic.reduce(t, axis: axis, f)
+                var result = try TensorArithmetic.reduce(t, axis: axis, f)
+                if axis == nil, case let .float(x) = result {
+                    // The count of a mask is an int (numpy's sum of bools); the smallest or largest
+                    // element is a float32 one, shown at float32 precision.
+                    if name == "sum", t.dtype == .bool { result = .int(Int(x)) }
+                    if name == "min" || name == "max" { result = TensorArithmetic.element(Float(x), dtype: t.dtype) }
+                }
+                return keepdims ? try keepingDims(result, of: t, axis: axis) : result
             }
         }
     }

@@ -125,45 +125,6 @@ extension Interpreter {
         return "key \(Printer.repr(key)) not found\(hint)"
     }
 
-    /// Basic numpy indexing: ints drop a dimension, slices keep it; missing trailing indices
-    /// take everything. Returns a float when every dimension is indexed by an int.
-    func tensorIndex(_ t: Tensor, _ indices: [IndexValue], at span: Span) throws -> Value {
-        guard indices.count <= t.rank else {
-            throw fail("too many indices for a \(t.rank)-D tensor: got \(indices.count)", at: span)
-        }
-        var selections: [[Int]] = []
-        var keep: [Bool] = []
-        for (d, dim) in t.shape.enumerated() {
-            if d < indices.count {
-                switch indices[d] {
-                case let .single(v, s):
-                    selections.append([try position(v, count: dim, what: "tensor axis \(d)", at: s)])
-                    keep.append(false)
-                case let .slice(a, b, c, _):
-                    selections.append(Interpreter.sliceIndices(a, b, c, count: dim))
-                    keep.append(true)
-                }
-            } else {
-                selections.append(Array(0..<dim))
-                keep.append(true)
-            }
-        }
-        let strides = TensorArithmetic.strides(t.shape, padTo: t.rank).enumerated().map { i, s in t.shape[i] == 1 ? 0 : s }
-        // Index lists may repeat positions, so the result can be larger than the tensor.
-        let count: Int
-        do { count = try limits.tensorCount(selections.map(\.count)) } catch let error as BuiltinError { throw fail(error.message, at: span) }
-        var out: [Float] = []
-        out.reserveCapacity(count)
-        func walk(_ d: Int, _ offset: Int) {
-            if d == t.rank { out.append(t.data[offset]); return }
-            for i in selections[d] { walk(d + 1, offset + i * strides[d]) }
-        }
-        walk(0, 0)
-        let shape = zip(selections, keep).filter { $0.1 }.map { $0.0.count }
-        if shape.isEmpty, let x = out.first { return .float(Double(x)) }
-        return .tensor(Tensor(uncheckedShape: shape, data: out))
-    }
-
     /// Stores into a list, dict or tensor element. Returns the new tensor for tensors (values
     /// that the caller writes back), nil for lists and dicts (changed in place).
     func setIndex(_ container: Value, _ indices: [IndexValue], _ value: Value, at span: Span) throws -> Value? {
@@ -187,18 +148,8 @@ extension Interpreter {
             }
             cycles.noteInsertion(of: value, into: d)
             return nil
-        case var .tensor(t):
-            guard indices.count == t.rank else {
-                throw fail("tensor assignment needs one int index per axis (\(t.rank))", at: span)
-            }
-            guard let x = value.asDouble else { throw fail("can only store a number into a tensor element, got a \(value.typeName)", at: span) }
-            var offset = 0
-            for (d, index) in indices.enumerated() {
-                guard case let .single(v, s) = index else { throw fail("tensor assignment takes ints, not slices", at: index.span) }
-                offset = offset * t.shape[d] + (try position(v, count: t.shape[d], what: "tensor axis \(d)", at: s))
-            }
-            t.data[offset] = Float(x)
-            return .tensor(t)
+        case let .tensor(t):
+            return try setTensorIndex(t, indices, value, at: span)
         default:
             throw fail("a \(container.typeName) does not support item assignment", at: span)
         }
@@ -209,7 +160,7 @@ extension Interpreter {
     func attribute(_ object: Value, _ name: String, at span: Span) throws -> Value? {
         switch (object, name) {
         case let (.tensor(t), "shape"): return .list(t.shape.map { .int($0) })
-        case (.tensor, "dtype"): return .string("float32")
+        case let (.tensor(t), "dtype"): return .string(TensorArithmetic.dtypeName(t))
         case let (.tensor(t), "ndim"): return .int(t.rank)
         case let (.tensor(t), "size"): return .int(t.count)
         case let (.tensor(t), "T"):
@@ -225,6 +176,13 @@ extension Interpreter {
             return .bool(false)
         case let (.delta(d), "scale"):
             if case let .factored(l) = d.form { return .float(l.scale) }
+            return .nil
+        // The factors of a factored delta (`a["module"].B @ a["module"].A`); nil for a dense one.
+        case let (.delta(d), "A"):
+            if case let .factored(l) = d.form { return .tensor(l.a) }
+            return .nil
+        case let (.delta(d), "B"):
+            if case let .factored(l) = d.form { return .tensor(l.b) }
             return .nil
         case let (.adapter(a), "path"): return .string(a.label)
         case let (.adapter(a), "modules"): return .list(a.modules.map { .string($0.name) })
@@ -249,7 +207,7 @@ enum Attributes {
     static func names(of value: Value) -> [String] {
         switch value {
         case .tensor: return ["shape", "dtype", "ndim", "size", "T"]
-        case .delta: return ["shape", "module", "kind", "rank", "factored", "scale"]
+        case .delta: return ["shape", "module", "kind", "rank", "factored", "scale", "A", "B"]
         case .adapter: return ["path", "modules", "method", "factored", "rank"]
         case .table: return ["columns"]
         case let .dict(d): return d.keys.compactMap { if case let .string(s) = $0 { return s }; return nil }
