@@ -36,6 +36,7 @@ enum TensorBuiltins {
                     throw BuiltinError("arange would have \(count) elements, more than the limit of \(interp.limits.tensorElements) for one tensor")
                 }
                 let n = Swift.max(0, Int(count))
+                _ = try interp.limits.tensorCount([n])
                 return .tensor(Tensor(uncheckedShape: [n], data: (0..<n).map { Float(start + Double($0) * step) }))
             },
             Builtin("eye(n)", .tensors, "The n x n identity matrix.", example: "eye(3)") { args, interp in
@@ -162,6 +163,7 @@ enum TensorBuiltins {
         guard count <= limits.tensorElements else {
             throw args.bad(i, "a shape of at most \(limits.tensorElements) elements (the tensor size limit)", got: "\(count) elements")
         }
+        _ = try limits.tensorCount(shape)   // the memory budget
         return shape
     }
 

@@ -64,10 +64,13 @@ final class Interpreter {
     let limits: ResourceLimits
     /// Statements and loop iterations left in this `Session.run` when `limits.steps` is set.
     var stepsLeft = Int.max
-    /// Statements until the next look at the memory budget (reading malloc's statistics costs
-    /// about as much as a few statements, so not every time).
+    /// Statements until the next look at the memory budget: reading /proc/self/statm costs
+    /// as much as a few dozen statements, so only every 512th.
     var memoryCheckCountdown = 0
-    static let memoryCheckInterval = 64
+    static let memoryCheckInterval = 512
+    /// What the process held when the running entry began: between statements, only growth
+    /// past the budget is an error, so an entry that frees values (`a = nil`) always runs.
+    var memoryAtEntry = 0
 
     init(host: Host, cancellation: Cancellation, builtins: [String: Builtin], limits: ResourceLimits = .standard) {
         self.host = host
@@ -106,6 +109,7 @@ final class Interpreter {
     /// A new entry (a `Session.run`, a notebook cell, a script cell) gets the whole step budget.
     func resetSteps() {
         stepsLeft = limits.steps ?? Int.max
+        memoryAtEntry = limits.memoryBytes == nil ? 0 : MemoryBudget.inUse()
     }
 
     /// Runs one top-level statement in the global scope. An error comes back as a diagnostic,
@@ -138,7 +142,7 @@ final class Interpreter {
         memoryCheckCountdown -= 1
         if memoryCheckCountdown <= 0 {
             memoryCheckCountdown = Interpreter.memoryCheckInterval
-            if let message = limits.memoryExceeded() { throw fail(message, at: span) }
+            if let message = limits.memoryExceeded(since: memoryAtEntry) { throw fail(message, at: span) }
         }
         if stepsLeft < 0 {
             throw fail("the program ran more than \(limits.steps ?? 0) statements and loop iterations (the step limit)", at: span)

@@ -16,7 +16,9 @@ public enum Value {
     case range(Int, Int, Int)
     case tensor(Tensor)
     case adapter(AdapterValue)
-    case delta(DeltaValue)
+    /// Boxed: a delta's factors are the largest payload of any case, and every value (each
+    /// element of a list) would otherwise be as large (80 bytes instead of 32).
+    indirect case delta(DeltaValue)
     case table(Table)
     case function(FunctionValue)
     case builtin(Builtin)

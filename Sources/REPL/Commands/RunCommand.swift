@@ -32,6 +32,8 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Run the script without a store (no caching, nothing committed).")
     var noStore = false
 
+    @OptionGroup var memory: MemoryOption
+
     func validate() throws {
         for assignment in assignments {
             guard let eq = assignment.firstIndex(of: "="), !assignment[..<eq].isEmpty else {
@@ -41,6 +43,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        memory.apply()
         let session = ScriptRunner.makeSession()
         for assignment in assignments {
             guard let eq = assignment.firstIndex(of: "=") else { continue }
@@ -65,8 +68,12 @@ struct RunCommand: ParsableCommand {
 
 /// Shared by `run` and `-e`: a session that writes to stdout, and error reporting.
 enum ScriptRunner {
+    /// The session-wide memory budget set with --max-memory (nil: the default).
+    nonisolated(unsafe) static var memoryBytes: Int?
+
     static func makeSession() -> Session {
-        Session(host: Host(write: { text in Output.write(text) }), cancellation: Interrupts.flag)
+        Session(host: Host(write: { text in Output.write(text) }), cancellation: Interrupts.flag,
+                limits: ResourceLimits(memoryBytes: memoryBytes ?? MemoryBudget.defaultBytes))
     }
 
     /// Prints diagnostics to stderr; exits 1 after errors (130 after an interrupt), closing

@@ -29,7 +29,10 @@ struct SeedloraCommand: ParsableCommand {
     @Option(name: .customLong("history"), help: ArgumentHelp("REPL history file (default ~/.seedlora_history).", valueName: "path"))
     var historyPath: String?
 
+    @OptionGroup var memory: MemoryOption
+
     func run() throws {
+        memory.apply()
         if let expression {
             let session = ScriptRunner.makeSession()
             Interrupts.install(session.cancellation)

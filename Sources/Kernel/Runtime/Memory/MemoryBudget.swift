@@ -27,9 +27,12 @@ public enum MemoryBudget {
 
     public static var defaultBytes: Int { Int(Double(physicalMemory) * defaultFraction) }
 
+    /// Growth within one entry that the between-statement check lets pass (allocator noise).
+    static let growthSlack = 16 << 20
+
     /// Bytes of private memory the process holds now: its resident pages less those shared
     /// with files (code, mapped adapter files), from /proc/self/statm. 0 when unreadable.
-    static func inUse() -> Int {
+    public static func inUse() -> Int {
         let fd = open("/proc/self/statm", O_RDONLY)
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
@@ -86,11 +89,12 @@ extension ResourceLimits {
         throw BuiltinError("\(what) needs \(MemoryBudget.describe(bytes)) more, but the session already holds \(MemoryBudget.describe(used)) of its memory budget of \(MemoryBudget.describe(budget)) (set with --max-memory); free values you no longer need (x = nil) or raise the budget")
     }
 
-    /// Whether the session now holds more than its budget, as an error message.
-    func memoryExceeded() -> String? {
+    /// Whether the session now holds more than its budget and more than `baseline` (what it
+    /// held when the entry began) plus some slack, as an error message.
+    func memoryExceeded(since baseline: Int) -> String? {
         guard let budget = memoryBytes else { return nil }
         let used = MemoryBudget.inUse()
-        guard used > budget else { return nil }
+        guard used > budget, used > ResourceLimits.sum(baseline, MemoryBudget.growthSlack) else { return nil }
         return "the session holds \(MemoryBudget.describe(used)), more than its memory budget of \(MemoryBudget.describe(budget)) (set with --max-memory); free values you no longer need (x = nil) or raise the budget"
     }
 }
