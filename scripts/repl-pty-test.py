@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Drives the `seedlora` REPL through a pseudo-terminal, as a person would.
 
-Checks: tab completion of a builtin and of a module name inside a string, a continuation
-line, Ctrl-C during a long computation (back at the prompt within 1 s, variables intact),
-Ctrl-C at the prompt (clears the line), Ctrl-D exits, and history surviving a restart.
+Checks: tab completion of a builtin and of a module name inside a string, ambiguous
+completions listed on the second Tab, continuation lines (an open block, a trailing operator),
+Ctrl-C during a long computation (back at the prompt within 1 s, variables intact), Ctrl-C at
+the prompt (clears the line), Ctrl-D exits, a multi-line entry as one history item (in the
+session and after a restart), an old one-line-per-entry history file, and the memory budget
+(`--max-memory`: the two 9-million-element lists fail with a message naming it, and the
+session goes on).
 
 Usage: scripts/repl-pty-test.py [path/to/seedlora]   (run from the repository root)
 Prints one line per check and a final "N passed, N failed" line; exits 1 on failure.
@@ -26,13 +30,13 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
 class Repl:
     children = []
-    def __init__(self, history):
+    def __init__(self, history, args=()):
         env = dict(os.environ, SEEDLORA_HISTORY=history, TERM="xterm", INPUTRC="/dev/null")
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             # Start clean even if our parent (a test runner) blocks signals.
             signal.pthread_sigmask(signal.SIG_SETMASK, [])
-            os.execve(BINARY, [BINARY], env)
+            os.execve(BINARY, [BINARY, *args], env)
         Repl.children.append(self.pid)
         self.buffer = b""
 
@@ -125,6 +129,22 @@ def main():
     text, _ = repl.prompt()
     check("tab completes a file path in a string", "14" in text, text)
 
+    # Ambiguous completions: the second Tab lists the choices, also right after a Tab that
+    # inserted their common prefix (paths by their last component, as readline lists files).
+    repl.send("co\t")
+    time.sleep(0.3)
+    repl.send("\t")
+    text, _ = repl.read_until(rb"cosine.*\n>>> co$")
+    check("the second Tab lists ambiguous names", "concat" in text and "continue" in text, text)
+    repl.send("\x15")   # Ctrl-U clears the line
+    repl.send('y = load("examples/adapters/taskA_s\t')
+    repl.read_until(rb"eed$")   # the common prefix, after a bell
+    repl.send("\t")
+    text, _ = repl.read_until(rb"taskA_seed42/.*\n>>> y = load\(\"examples/adapters/taskA_seed$")
+    check("the second Tab lists ambiguous paths after inserting their common prefix",
+          "taskA_seed11/" in text and "taskA_seed202/" in text and "examples/adapters/taskA_seed11" not in text, text)
+    repl.send("\x15")
+
     # A continuation line.
     repl.send("for i in range(2) {\r")
     text, _ = repl.read_until(rb"\.\.\. $")
@@ -133,6 +153,24 @@ def main():
     repl.send("}\r")
     text, _ = repl.prompt()
     check("continuation lines run as one entry", re.search(r"\n0\n10\n", text) is not None, text)
+
+    # The whole entry is one history item: Up recalls its three lines, Enter runs them again.
+    repl.send("\x1b[A")
+    text, _ = repl.read_until(rb"\}$")
+    repl.send("\r")
+    text2, _ = repl.prompt()
+    check("a multi-line entry is one history item (Up recalls all of it)",
+          "for i in range(2) {" in text and "print(i * 10)" in text and re.search(r"\n0\n10\n", text2) is not None,
+          text + text2)
+
+    # A line ending in an operator continues on a "..." line.
+    repl.send("z = 20 +\r")
+    repl.read_until(rb"\.\.\. $")
+    repl.send("22\r")
+    repl.prompt()
+    repl.send("z\r")
+    text, _ = repl.prompt()
+    check("a trailing operator continues on the next line", "\n42\n" in text, text)
 
     # Ctrl-C during a long computation.
     repl.send("n = 0\r")
@@ -192,18 +230,59 @@ def main():
     code = repl.wait_exit()
     check("Ctrl-D exits with status 0", code == 0, str(code))
 
-    # History survives a restart: the previous entry is one Up-arrow away.
+    # History survives a restart: the previous entry (the pasted script, one entry) is one
+    # Up-arrow away, whole.
     repl = Repl(history)
     repl.prompt()
     repl.send("\x1b[A")
     text, _ = repl.read_until(rb"print\(scaled\(3\)\)")
-    check("history survives a restart (Up recalls the last line of the previous session)", True)
+    check("history survives a restart (Up recalls the last entry of the previous session, whole)",
+          script.splitlines()[0] in text, text)
     repl.send("\x15")   # clear the line (Ctrl-U)
     repl.send("\x04")
     repl.wait_exit()
     with open(history) as f:
         lines = f.read().splitlines()
-    check("history file has one line per entry", "x = 41" in lines and "}" in lines, str(lines))
+    check("the history file keeps each entry after a time line",
+          "x = 41" in lines and "}" in lines and lines.count("for i in range(2) {") == 2
+          and lines[lines.index("x = 41") - 1].startswith("#"), str(lines[:12]))
+
+    # A history file from before (one entry per line, no time lines) is read line by line.
+    old_history = os.path.join(scratch, "old-history")
+    with open(old_history, "w") as f:
+        f.write("first = 1\nprint(first + 1)\n")
+    repl = Repl(old_history)
+    repl.prompt()
+    repl.send("\x1b[A")
+    text, _ = repl.read_until(rb"print\(first \+ 1\)$")
+    repl.send("\x1b[A")
+    text2, _ = repl.read_until(rb"first = 1$")
+    check("an old history file keeps one entry per line", "print(first + 1)" not in text2, text2)
+    repl.send("\x15")
+    repl.send("\x04")
+    repl.wait_exit()
+
+    # The memory budget: the second 9-million-element list (275 MiB each) does not fit in
+    # 400 MiB; the error names the budget, and the first list and the session survive.
+    repl = Repl(history, ["--max-memory", "400M"])
+    repl.prompt()
+    repl.send("a = list(range(9000000)); b = list(range(9000000))\r")
+    text, _ = repl.prompt(timeout=60)
+    check("going past --max-memory is an error naming the budget",
+          "memory budget of 400 MiB (set with --max-memory)" in text, text)
+    repl.send("print(len(a))\r")
+    text, _ = repl.prompt()
+    repl.send("b\r")
+    text2, _ = repl.prompt()
+    check("the session goes on after the memory budget error (a is kept, b was not made)",
+          "\n9000000\n" in text and "unknown name 'b'" in text2, text + text2)
+    repl.send("a = nil\r")
+    repl.prompt()
+    repl.send("b = list(range(9000000)); print(len(b))\r")
+    text, _ = repl.prompt(timeout=60)
+    check("freeing a value makes room again", "\n9000000\n" in text, text)
+    repl.send("\x04")
+    repl.wait_exit()
 
     shutil.rmtree(scratch, ignore_errors=True)
     passed = sum(results)

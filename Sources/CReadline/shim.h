@@ -15,4 +15,15 @@ static inline void seedlora_rl_set_append_character(int c) { rl_completion_appen
 static inline void seedlora_rl_set_suppress_quote(int on) { rl_completion_suppress_quote = on; }
 static inline const char *seedlora_rl_line_buffer(void) { return rl_line_buffer; }
 static inline int seedlora_rl_completion_quote(void) { return rl_completion_quote_character; }
+static inline int seedlora_rl_point(void) { return rl_point; }
+static inline void seedlora_rl_set_filename_completion(int on) { rl_filename_completion_desired = on; }
+// History entries that span lines: written with a "#<time>" line before each entry, and read
+// back whole when `multiline` is on (a file in the older one-line-per-entry form is read with it off).
+static inline void seedlora_history_use_timestamps(int multiline) {
+    history_comment_char = '#';
+    history_write_timestamps = 1;
+    history_multiline_entries = multiline;
+}
+static inline int seedlora_history_length(void) { return history_length; }
+static inline int seedlora_history_base(void) { return history_base; }
 #endif

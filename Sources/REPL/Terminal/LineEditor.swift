@@ -32,6 +32,9 @@ final class LineEditor {
         seedlora_rl_set_quote_characters(strdup("\"'"))
         seedlora_rl_set_completion(LineEditor.complete)
         Completer.shared.withLock { $0 = completer }
+        // Initialise first, so the user's inputrc is read before Tab gets our binding.
+        rl_initialize()
+        rl_bind_key(9, LineEditor.tab)
         history.load()
     }
 
@@ -101,6 +104,29 @@ final class LineEditor {
 
     // MARK: completion
 
+    /// The line and cursor after the last Tab, and whether its completion was ambiguous.
+    private struct TabState: Sendable {
+        var line = ""
+        var point: Int32 = -1
+        var ambiguous = false
+    }
+    private static let lastTab = Mutex(TabState())
+
+    /// Tab: readline's completion, except that a Tab right after an ambiguous completion lists
+    /// the choices even when that completion inserted their common prefix (readline itself
+    /// would first try again, beep, and list only on the third Tab).
+    private static let tab: @convention(c) (Int32, Int32) -> Int32 = { count, key in
+        let line = seedlora_rl_line_buffer().map { String(cString: $0) } ?? ""
+        let point = seedlora_rl_point()
+        let listNow = lastTab.withLock { $0.ambiguous && $0.line == line && $0.point == point }
+        Completer.matches.withLock { $0 = [] }
+        let result = listNow ? rl_complete_internal(Int32(UInt8(ascii: "?"))) : rl_complete(count, key)
+        let ambiguous = Completer.matches.withLock { $0.count > 1 }
+        let after = seedlora_rl_line_buffer().map { String(cString: $0) } ?? ""
+        lastTab.withLock { $0 = TabState(line: after, point: seedlora_rl_point(), ambiguous: ambiguous) }
+        return result
+    }
+
     /// readline's attempted-completion hook: names, keywords and builtins in code; module
     /// names and file paths inside a string.
     private static let complete: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, _ in
@@ -109,10 +135,16 @@ final class LineEditor {
         let buffer = seedlora_rl_line_buffer().map { String(cString: $0) } ?? ""
         let before = String(decoding: Array(buffer.utf8.prefix(Int(max(0, start)))), as: UTF8.self)
         let inString = seedlora_rl_completion_quote() != 0 || Session.isInsideString(before)
-        let candidates = Completer.shared.withLock { $0?.candidates(for: word, inString: inString, lineStart: before) ?? [] }
+        var candidates = Completer.shared.withLock { $0?.candidates(for: word, inString: inString, lineStart: before) ?? [] }
         if inString {
             seedlora_rl_set_append_character(0)
             seedlora_rl_set_suppress_quote(1)
+            // Paths are listed by their last component, as readline lists file names; readline
+            // then marks directories (and adds the "/" after a completed one) itself.
+            if candidates.contains(where: { $0.contains("/") }) {
+                seedlora_rl_set_filename_completion(1)
+                candidates = candidates.map { $0.hasSuffix("/") && $0.count > 1 ? String($0.dropLast()) : $0 }
+            }
         } else {
             seedlora_rl_set_append_character(candidates.count == 1 && candidates[0].hasSuffix("(") ? 0 : 32)
         }

@@ -33,14 +33,16 @@ struct Repl {
             case .interrupted:
                 entry = ""
             case .line(let line):
-                editor.addHistory(line)
                 if entry.isEmpty, line.trimmingLeadingSpaces().hasPrefix(":") {
+                    editor.addHistory(line)
                     if !MetaCommands.run(line, session: session) { return }
                     Completer.shared.withLock { $0 = Repl.completer(for: session) }
                     continue
                 }
                 entry += entry.isEmpty ? line : "\n" + line
                 guard Session.isComplete(entry) else { continue }
+                // The whole entry is one history item, however many lines it took.
+                editor.addHistory(entry)
                 entryCount += 1
                 Repl.evaluate(entry, name: "<stdin:\(entryCount)>", session: session)
                 entry = ""
