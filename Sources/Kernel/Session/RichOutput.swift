@@ -68,7 +68,7 @@ public enum Rich {
 
     /// 1-D and 2-D tensors as a table of numbers (head only when long); others as preformatted text.
     static func tensorHTML(_ t: Tensor) -> String {
-        let caption = "<small>tensor, shape \(escape(Printer.shape(t.shape))), dtype float32</small>"
+        let caption = "<small>tensor, shape \(escape(Printer.shape(t.shape))), dtype \(TensorArithmetic.dtypeName(t))</small>"
         guard t.rank == 1 || t.rank == 2, t.count > 0 else {
             return "<pre>\(escape(Printer.repr(.tensor(t))))</pre>"
         }
@@ -80,7 +80,7 @@ public enum Rich {
             html += "<tr>"
             for c in 0..<shownCols {
                 let i = r * cols + c
-                let x = i < t.data.count ? Printer.float(Double(t.data[i])) : ""
+                let x = i < t.data.count ? Printer.leaf(TensorArithmetic.element(t.data[i], dtype: t.dtype)) : ""
                 html += "<td>\(x)</td>"
             }
             if shownCols < cols { html += "<td>...</td>" }

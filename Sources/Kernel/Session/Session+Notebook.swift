@@ -127,7 +127,7 @@ extension Session {
 
     /// shape, dtype, element count and min/max/mean/std over the finite elements.
     static func tensorSummary(_ t: Tensor) -> String {
-        var lines = ["shape: \(Printer.shape(t.shape))", "dtype: float32", "elements: \(t.count)"]
+        var lines = ["shape: \(Printer.shape(t.shape))", "dtype: \(TensorArithmetic.dtypeName(t))", "elements: \(t.count)"]
         var n = 0, mean = 0.0, m2 = 0.0
         var lo = Double.infinity, hi = -Double.infinity
         var nonFinite = 0

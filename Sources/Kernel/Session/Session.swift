@@ -185,7 +185,7 @@ public final class Session {
 
     /// Names a completion may offer: variables, builtins, keywords.
     public func completionNames() -> [String] {
-        Array(Set(interpreter.globals.visibleNames + interpreter.builtins.keys + Session.keywords)).sorted()
+        Array(Set(interpreter.globals.visibleNames + interpreter.builtins.keys + Session.keywords + Interpreter.constantNames)).sorted()
     }
 
     /// Module names of every adapter held in a variable (for completion inside strings).
