@@ -63,6 +63,9 @@ enum GeneralBuiltins {
             case let .string(s):
                 guard let x = Double(s.trimmingCharacters(in: " \t\n")) else { throw args.bad(0, "a string holding a number") }
                 return .float(x)
+            case let .tensor(t) where t.count == 1:
+                // A float32 element, at float32 precision (as t[0] reads it).
+                return .float(TensorArithmetic.widen(t.data[0]))
             default: return .float(try args.double(0))
             }
         },
