@@ -32,7 +32,8 @@ import Testing
     @Test func anAllocationPastTheBudgetIsAnErrorAndTheSessionGoesOn() {
         let (session, output) = session(budget: 1 << 20)
         #expect(session.run("small = [1, 2, 3]", name: "m.seed").isEmpty)
-        for source in ["xs = list(range(100000))", "t = zeros([1000, 1000])", "s = \"x\" * 1000000", "xs = [0] * 100000"] {
+        for source in ["xs = list(range(100000))", "t = zeros([1000, 1000])", "s = \"x\" * 1000000", "xs = [0] * 100000",
+                       "t = tensor([1, 2]) + zeros([100000, 1])", "t = linspace(0, 1, 100000)", "t = arange(100000)"] {
             let errors = session.run(source, name: "m.seed")
             #expect(errors.count == 1, "\(source)")
             let message = errors.first?.message ?? ""

@@ -183,6 +183,8 @@ enum Arithmetic {
     static func tensorBinary(_ op: BinaryOp, _ left: Value, _ right: Value, limits: ResourceLimits = .standard) throws -> Value {
         let a = try asTensor(left), b = try asTensor(right)
         let limit = limits.tensorElements
+        // The element-wise result is checked against the memory budget before it is made.
+        if op != .matmul, let shape = TensorArithmetic.broadcastShape(a.shape, b.shape) { _ = try limits.tensorCount(shape) }
         func bool(_ c: Bool) -> Float { c ? 1 : 0 }
         switch op {
         case .add: return .tensor(try TensorArithmetic.zipWith(a, b, limit: limit, +))
