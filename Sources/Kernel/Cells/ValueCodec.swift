@@ -3,7 +3,7 @@ import Ops
 /// Seed values to and from store values, with a type descriptor that says how to read them back.
 ///
 /// Descriptor letters: `i` int, `f` float, `b` bool, `s` string, `n` nil (empty list), `r` range
-/// (list start, stop, step), `t` tensor, `T` table (column datasets), `A` adapter by reference (list
+/// (list start, stop, step), `t` tensor, `m` bool tensor (a mask), `T` table (column datasets), `A` adapter by reference (list
 /// of its directory and label; the directory's bytes are a cell input, so reloading is exact),
 /// `L(d,...)` list, `D(dk,dv)` dict (list of a keys list and a values list), `C(d,...)` a table
 /// whose columns are not plain numbers or strings (list: names, then one list per column).
@@ -20,7 +20,7 @@ enum ValueCodec {
         case let .string(s): return (.string(s), "s")
         case .nil: return (.list([]), "n")
         case let .range(a, b, s): return (.list([.integer(Int64(a)), .integer(Int64(b)), .integer(Int64(s))]), "r")
-        case let .tensor(t): return (.tensor(t), "t")
+        case let .tensor(t): return (.tensor(t), t.dtype == .bool ? "m" : "t")
         case let .adapter(a):
             guard let source = a.source, a.method == nil else { return nil }
             return (.list([.string(FilePaths.absolute(source.path)), .string(a.label)]), "A")
@@ -109,6 +109,7 @@ enum ValueCodec {
                   case let .integer(s) = items[2] else { throw mismatch() }
             return .range(Int(a), Int(b), Int(s))
         case (.leaf("t"), let .tensor(t, _)): return .tensor(t)
+        case (.leaf("m"), let .tensor(t, _)): return .tensor(TensorArithmetic.mask(t))
         case (.leaf("T"), let .table(t)):
             var rows = [[Value]](repeating: [], count: t.rowCount)
             for column in t.columns {
@@ -184,7 +185,7 @@ enum ValueCodec {
             let c = text[i]
             i += 1
             guard "LDC".contains(c) else {
-                guard "ifbsnrtTA".contains(c) else { throw DecodeError(description: "bad type descriptor '\(String(text))'") }
+                guard "ifbsnrtmTA".contains(c) else { throw DecodeError(description: "bad type descriptor '\(String(text))'") }
                 return .leaf(c)
             }
             guard i < text.count, text[i] == "(" else { throw DecodeError(description: "bad type descriptor '\(String(text))'") }
