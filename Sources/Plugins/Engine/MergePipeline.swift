@@ -293,7 +293,8 @@ public enum MergePipeline {
         ]
         if info.parameters.contains(where: { $0.name == "seed" }) || request.seed != 0 { lines.append("- seed: \(request.seed)") }
         lines.append("- inputs, in order:")
-        lines += request.inputs.map { "  - `\($0)`" }
+        lines += request.inputs.map { "  - `\($0)`" + (HubCache.provenance(of: $0).map { " (\($0))" } ?? "") }
+        if let base = request.base, let hub = HubCache.provenance(of: base) { lines.append("- base: `\(base)` (\(hub))") }
         lines += ["", "Parameters:"] + (params.isEmpty ? ["- none"] : params) + [""]
         return lines.joined(separator: "\n")
     }

@@ -27,7 +27,7 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Merge method (default seedlora; see `seedlora strategies`).")
     var method: String?
 
-    @Argument(help: "PEFT adapter directories to merge, in order.")
+    @Argument(help: "Adapter directories (PEFT or mlx-lm) or hub ids org/name[@revision] from the Hugging Face cache, in order.")
     var adapters: [String] = []
 
     @Option(name: .long, help: "A mergekit YAML recipe (merge_method, models, parameters, base_model, dtype).")
@@ -48,7 +48,7 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
     var maxRank: Int?
 
-    @Option(name: .long, help: "The base model directory, for --format model.")
+    @Option(name: .long, help: "The base model directory (or a cached hub id org/name[@revision]), for --format model.")
     var base: String?
 
     @Option(name: .long, help: "Stored dtype: f32, bf16 or f16 (default f32; the base's dtype for --format model).")
