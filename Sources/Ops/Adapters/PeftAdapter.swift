@@ -54,6 +54,10 @@ public struct PeftAdapter: Sendable {
             let what = FilePaths.exists(directory) ? "is not a directory" : FilePaths.unusableReason(directory) ?? "does not exist"
             throw SeedloraError(path: directory, "\(what) (expected a PEFT adapter directory with adapter_config.json and adapter_model.safetensors or .bin)")
         }
+        if MlxAdapter.isMlxDirectory(directory) {
+            self = try MlxAdapter.load(directory)
+            return
+        }
         path = directory
         config = try AdapterConfig(directory: directory)
         let file = try PeftAdapter.openWeights(directory)

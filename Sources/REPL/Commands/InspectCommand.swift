@@ -23,6 +23,10 @@ struct InspectCommand: ParsableCommand {
         }
         let config = loaded.config
         var facts = ["peft_type \(config.peftType)", "r \(config.r)", "lora_alpha \(Terminal.number(config.loraAlpha))"]
+        if loaded.isMlxLm {
+            facts = ["mlx-lm \(config.useDoRA ? "dora" : "lora")", "rank \(config.r)", "scale \(Terminal.number(config.scale(for: "")))"]
+                + (loaded.mlxNumLayers.map { ["num_layers \($0)"] } ?? [])
+        }
         if config.useRSLoRA { facts.append("rsLoRA") }
         if config.fanInFanOut { facts.append("fan_in_fan_out") }
         if !config.rankPattern.isEmpty || !config.alphaPattern.isEmpty { facts.append("rank/alpha patterns") }
@@ -50,6 +54,7 @@ struct InspectCommand: ParsableCommand {
             ("r", .number(Double(adapter.config.r))),
             ("lora_alpha", .number(adapter.config.loraAlpha)),
             ("use_rslora", .bool(adapter.config.useRSLoRA)),
+            ("format", .string(adapter.isMlxLm ? "mlx-lm" : "peft")),
             ("mergeable", .bool(adapter.mergeRefusal == nil)),
             ("modules", .array(rows.map { module, m in
                 .object([

@@ -18,6 +18,8 @@ struct MergeCommand: ParsableCommand {
             of the Frobenius energy it keeps. Dense methods (ties, dare_*, ...) need --rank K.
             --format delta writes delta.safetensors with one `<module>.weight` tensor per module.
             --format model --base DIR writes base + delta, sharded and typed like the base.
+            --format mlx writes an mlx-lm adapter (adapters.safetensors, fine_tune_type lora,
+            rank = the exported rank, scale 1) that mlx_lm's load_adapters / --adapter-path load.
 
             Strategy parameters: --param name=value, repeatable; per-input values as a comma list
             in input order, e.g. --param weights=1,1,2. See `seedlora strategies`.
@@ -39,7 +41,7 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, name=value (repeatable).", valueName: "name=value"))
     var params: [String] = []
 
-    @Option(name: .long, help: "Output form: peft (default), delta or model.")
+    @Option(name: .long, help: "Output form: peft (default), delta, model or mlx (an mlx-lm adapter).")
     var format: String = "peft"
 
     @Option(name: .long, help: "Write the best rank-K approximation as a PEFT adapter.")
@@ -78,7 +80,7 @@ struct MergeCommand: ParsableCommand {
             }
         }
         guard MergeRequest.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be peft, delta or model, got '\(format)'")
+            throw ValidationError("--format must be peft, delta, model or mlx, got '\(format)'")
         }
         for param in params where !param.contains("=") {
             throw ValidationError("--param takes name=value, got '\(param)'")
@@ -139,9 +141,13 @@ struct MergeCommand: ParsableCommand {
             lines.append("  \(report.moduleCount) modules, \(form), exported rank \(r) (r = lora_alpha = \(r)), \(report.exportedDType?.rawValue ?? "")")
         case .delta:
             lines.append("  \(report.moduleCount) modules, dense deltas (delta.safetensors, \(report.exportedDType?.rawValue ?? ""))")
+        case .mlx:
+            let r = report.exportedRank ?? 0
+            lines.append("  \(report.moduleCount) modules, \(rank == nil ? "exact" : "best rank-\(r) approximation"), mlx-lm adapter (rank \(r), scale 1), \(report.exportedDType?.rawValue ?? "")")
         case .model:
             lines.append("  \(report.moduleCount) modules merged into \(base ?? "the base") (\(report.files.count) shard(s))")
         }
+        lines += report.notes.map { "  " + $0 }
         if let energy = report.energy {
             lines.append("  Frobenius energy kept: min \(Terminal.percent(energy.minimum)), median \(Terminal.percent(energy.median)) over modules")
         }
