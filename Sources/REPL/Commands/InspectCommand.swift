@@ -8,7 +8,8 @@ struct InspectCommand: ParsableCommand {
         abstract: "Show an adapter's modules, shapes, ranks, scales, dtypes and delta statistics.",
         discussion: "Statistics are of the delta s * B @ A, computed from the factors without forming it.")
 
-    @Argument(help: "A PEFT or mlx-lm adapter directory, or a hub id org/name[@revision] in the Hugging Face cache.")
+    @Argument(help: "A PEFT or mlx-lm adapter directory, or a hub id org/name[@revision] in the Hugging Face cache.",
+              completion: CompletionKinds.adapter)
     var adapter: String
 
     @Flag(name: .long, help: "Print JSON instead of a table.")

@@ -26,22 +26,26 @@ struct MergeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Merge method (default seedlora; see `seedlora strategies`).")
+    @Option(name: .long, help: "Merge method (default seedlora; see `seedlora strategies`).", completion: CompletionKinds.method)
     var method: String?
 
-    @Argument(help: "Adapter directories (PEFT or mlx-lm) or hub ids org/name[@revision] from the Hugging Face cache, in order.")
+    @Argument(help: "Adapter directories (PEFT or mlx-lm) or hub ids org/name[@revision] from the Hugging Face cache, in order.",
+              completion: CompletionKinds.adapter)
     var adapters: [String] = []
 
-    @Option(name: .long, help: "A mergekit YAML recipe (merge_method, models, parameters, base_model, dtype).")
+    @Option(name: .long, help: "A mergekit YAML recipe (merge_method, models, parameters, base_model, dtype).",
+            completion: .file(extensions: ["yml", "yaml"]))
     var config: String?
 
-    @Option(name: .long, help: "Output directory (created; must not exist unless --force).")
+    @Option(name: .long, help: "Output directory (created; must not exist unless --force).", completion: .directory)
     var out: String
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, name=value (repeatable).", valueName: "name=value"))
+    @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, name=value (repeatable).", valueName: "name=value"),
+            completion: CompletionKinds.parameter)
     var params: [String] = []
 
-    @Option(name: .long, help: "Output form: peft (default), delta, model or mlx (an mlx-lm adapter).")
+    @Option(name: .long, help: "Output form: peft (default), delta, model or mlx (an mlx-lm adapter).",
+            completion: .list(MergeRequest.Format.allCases.map(\.rawValue)))
     var format: String = "peft"
 
     @Option(name: .long, help: "Write the best rank-K approximation as a PEFT adapter.")
@@ -50,7 +54,8 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
     var maxRank: Int?
 
-    @Option(name: .long, help: "The base model directory (or a cached hub id org/name[@revision]), for --format model.")
+    @Option(name: .long, help: "The base model directory (or a cached hub id org/name[@revision]), for --format model.",
+            completion: .directory)
     var base: String?
 
     @Option(name: .long, help: "Stored dtype: f32, bf16 or f16 (default f32; the base's dtype for --format model).")
