@@ -20,14 +20,15 @@ public enum MlxNameMapping {
         let names = Set(reference.modules.map(\.name))
         var byRelative: [String: [String]] = [:]
         for name in names { byRelative[layerRelative(name), default: []].append(name) }
-        var exact = 0, renamed: [(String, String)] = []
+        // Counted per module name, not per input: the mlx-lm inputs share their module names.
+        var exact = Set<String>(), renamed: [String: String] = [:]
         var aligned: [PeftAdapter] = []
         for adapter in adapters {
             guard adapter.isMlxLm else { aligned.append(adapter); continue }
             var modules: [AdapterModule] = []
             for module in adapter.modules {
                 if names.contains(module.name) {
-                    exact += 1
+                    exact.insert(module.name)
                     modules.append(module)
                     continue
                 }
@@ -36,7 +37,7 @@ public enum MlxNameMapping {
                     let why = (byRelative[relative]?.count ?? 0) > 1 ? "several PEFT modules end in \(relative)" : "no PEFT module has that name or ends in \(relative)"
                     throw SeedloraError(path: adapter.path, "mlx-lm module \(module.name) has no counterpart in the PEFT adapter \(reference.path): \(why)")
                 }
-                renamed.append((module.name, target))
+                renamed[module.name] = target
                 modules.append(AdapterModule(name: target, kind: module.kind, delta: module.delta, alpha: module.alpha,
                                              dtype: module.dtype, bias: module.bias, magnitude: module.magnitude,
                                              nonFinite: module.nonFinite))
@@ -46,8 +47,8 @@ public enum MlxNameMapping {
                                        modules: modules, otherTensors: adapter.otherTensors))
         }
         let mlxCount = adapters.filter(\.isMlxLm).count
-        var note = "mlx-lm module names matched to PEFT's (\(reference.path)) for \(mlxCount) mlx-lm input(s): \(exact) by identical name"
-        if let (from, to) = renamed.first {
+        var note = "mlx-lm module names matched to PEFT's (\(reference.path)) for \(mlxCount) mlx-lm input(s): \(exact.count) modules by identical name"
+        if let from = renamed.keys.sorted().first, let to = renamed[from] {
             note += ", \(renamed.count) by layer-relative name (e.g. \(from) -> \(to))"
         }
         return Result(adapters: aligned, note: note)
