@@ -7,9 +7,11 @@ enum AdapterBuiltins {
         Builtin("load(path)", .adapters, "Loads a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).",
                 example: "a = load(\"examples/adapters/taskA_seed42\")") { args, interp in
             let given = try args.string(0)
-            let path = try interp.resolvePath(given)
-            interp.recorder.noteRead(path)
+            var path = try interp.resolvePath(given)
             do {
+                // A hub id with no local directory of that name: its cached snapshot.
+                if let hub = try HubCache.resolve(given, local: path) { path = hub.snapshot }
+                interp.recorder.noteRead(path)
                 return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path), label: given))
             } catch let error as SeedloraError {
                 // Report the path as the user wrote it, not as resolved.

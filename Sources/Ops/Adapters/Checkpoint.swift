@@ -7,7 +7,9 @@ public struct Checkpoint: Sendable {
     /// Tensor name → shard file, when the checkpoint is sharded.
     let weightMap: [String: String]
 
-    public init(directory: String) throws {
+    public init(directory argument: String) throws {
+        // A hub id (`org/name[@revision]`) reads its snapshot in the local Hugging Face cache.
+        let directory = try HubCache.localDirectory(for: argument)
         guard FilePaths.isDirectory(directory) else {
             throw SeedloraError(path: directory, "base model directory does not exist")
         }

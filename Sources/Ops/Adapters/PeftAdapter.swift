@@ -47,10 +47,16 @@ public struct PeftAdapter: Sendable {
     }
 
     /// Loads `directory`; every problem is reported with the file and module it is in.
-    public init(directory: String) throws {
+    public init(directory argument: String) throws {
+        // A hub id (`org/name[@revision]`) reads its snapshot in the local Hugging Face cache.
+        let directory = try HubCache.localDirectory(for: argument)
         guard FilePaths.isDirectory(directory) else {
             let what = FilePaths.exists(directory) ? "is not a directory" : FilePaths.unusableReason(directory) ?? "does not exist"
             throw SeedloraError(path: directory, "\(what) (expected a PEFT adapter directory with adapter_config.json and adapter_model.safetensors or .bin)")
+        }
+        if MlxAdapter.isMlxDirectory(directory) {
+            self = try MlxAdapter.load(directory)
+            return
         }
         path = directory
         config = try AdapterConfig(directory: directory)

@@ -19,7 +19,10 @@ public enum MergeEngine {
         return try prepare(adapters, options: options)
     }
 
-    public static func prepare(_ adapters: [PeftAdapter], options: Options = .init()) throws -> MergeInput {
+    public static func prepare(_ given: [PeftAdapter], options: Options = .init()) throws -> MergeInput {
+        // mlx-lm inputs merged with PEFT ones take PEFT's module names.
+        let aligned = try MlxNameMapping.align(given)
+        let adapters = aligned.adapters
         for adapter in adapters {
             if let reason = adapter.mergeRefusal(withBase: options.base != nil) {
                 throw SeedloraError(path: adapter.path, "cannot be merged: it \(reason)")
@@ -29,7 +32,9 @@ public enum MergeEngine {
                     "module \(bad.name): non-finite weight \(bad.nonFinite ?? ""); refusing to merge (pass --allow-nonfinite to merge anyway)")
             }
         }
-        return MergeInput(adapters: adapters, modules: try groupModules(adapters), base: options.base)
+        var input = MergeInput(adapters: adapters, modules: try groupModules(adapters), base: options.base)
+        input.notes = aligned.note.map { [$0] } ?? []
+        return input
     }
 
     /// Groups same-named modules; a module missing from one input, or of another shape or kind,

@@ -10,6 +10,8 @@ public struct MergeRequest: Sendable {
         case delta
         /// A merged full checkpoint: base weights + delta, sharded and typed like the base.
         case model
+        /// An mlx-lm adapter directory (`adapters.safetensors`) that mlx_lm's load_adapters loads.
+        case mlx
     }
 
     public var method = "seedlora"
@@ -47,6 +49,8 @@ public struct MergeReport: Sendable {
     public let energy: RankReduction.Report?
     public let phases: [(String, Double)]
     public let files: [String]
+    /// What loading decided (MergeInput.notes).
+    public var notes: [String] = []
 }
 
 /// Runs a merge request end to end: validate, load, merge, write atomically.
@@ -70,12 +74,12 @@ public enum MergePipeline {
         let directory = try AtomicDirectory(path: request.output, replace: request.replace)
         var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
         var files: [String] = []
-        let card = modelCard(request, info: entry.info, resolved: resolved)
+        let card = modelCard(request, info: entry.info, resolved: resolved) + input.notes.map { "- \($0)\n" }.joined()
 
         // Errors about files in the hidden temporary directory name them at the output path.
         try directory.writing {
             switch request.format {
-            case .peft:
+            case .peft, .mlx:
                 var modules: [PeftExport.Module]
                 switch strategy {
                 case .factored:
@@ -100,6 +104,15 @@ public enum MergePipeline {
                     modules = results.map(\.0)
                     energy = RankReduction.Report(energies: results.map(\.1))
                     clock.mark("merge + rank-\(k) SVD")
+                }
+                if request.format == .mlx {
+                    let export = MlxExport(modules: modules, dtype: request.dtype ?? .f32, inputs: input.adapters, modelCard: card)
+                    try checkMaxRank(export.rank, request)
+                    try export.write(into: directory)
+                    clock.mark("write")
+                    (exportedRank, dtype) = (export.rank, export.dtype)
+                    files = [MlxAdapter.weightsName, "adapter_config.json", "README.md"]
+                    break
                 }
                 var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
                                         template: input.adapters.first?.config, modelCard: card)
@@ -158,7 +171,7 @@ public enum MergePipeline {
         clock.mark("commit")
         return MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
-                           exportedDType: dtype, energy: energy, phases: clock.phases, files: files)
+                           exportedDType: dtype, energy: energy, phases: clock.phases, files: files, notes: input.notes)
     }
 
     /// Refuses impossible requests before any file is read.
@@ -167,14 +180,22 @@ public enum MergePipeline {
         if FilePaths.exists(request.output) && !request.replace {
             throw SeedloraError(path: request.output, "output already exists; choose another --out or pass --force to replace it")
         }
-        if request.rank != nil && request.format != .peft {
-            throw SeedloraError(.usage, "--rank applies to --format peft (a rank-K adapter); --format \(request.format.rawValue) writes dense tensors")
+        if request.rank != nil && request.format != .peft && request.format != .mlx {
+            throw SeedloraError(.usage, "--rank applies to --format peft or mlx (a rank-K adapter); --format \(request.format.rawValue) writes dense tensors")
         }
         if request.format == .model && request.base == nil {
             throw SeedloraError(.usage, "--format model needs --base MODEL_DIR (the base checkpoint the adapters were trained on)")
         }
-        if entry.form == .dense && request.format == .peft && request.rank == nil {
+        if entry.form == .dense && (request.format == .peft || request.format == .mlx) && request.rank == nil {
             throw SeedloraError(.usage, "\(entry.info.name) computes a full-rank delta; say how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
+        }
+    }
+
+    /// --max-rank: the server's limit on the exported rank.
+    static func checkMaxRank(_ rank: Int, _ request: MergeRequest) throws {
+        if let maxRank = request.maxRank, rank > maxRank {
+            throw SeedloraError(path: request.output,
+                "the export needs rank \(rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
         }
     }
 
@@ -214,7 +235,7 @@ public enum MergePipeline {
     /// DoRA deltas are dense: factored methods run on them through their dense equivalents, and
     /// the result needs a dense output form.
     static func denseForDoRA(_ groups: [Group], request: MergeRequest, info: StrategyInfo) throws -> [Group] {
-        if request.format == .peft && request.rank == nil {
+        if (request.format == .peft || request.format == .mlx) && request.rank == nil {
             throw SeedloraError(.usage, "DoRA deltas are full-rank, so the merge is too; say how to write it: --rank K, --format delta, or --format model")
         }
         return try groups.map { group in
@@ -293,7 +314,8 @@ public enum MergePipeline {
         ]
         if info.parameters.contains(where: { $0.name == "seed" }) || request.seed != 0 { lines.append("- seed: \(request.seed)") }
         lines.append("- inputs, in order:")
-        lines += request.inputs.map { "  - `\($0)`" }
+        lines += request.inputs.map { "  - `\($0)`" + (HubCache.provenance(of: $0).map { " (\($0))" } ?? "") }
+        if let base = request.base, let hub = HubCache.provenance(of: base) { lines.append("- base: `\(base)` (\(hub))") }
         lines += ["", "Parameters:"] + (params.isEmpty ? ["- none"] : params) + [""]
         return lines.joined(separator: "\n")
     }

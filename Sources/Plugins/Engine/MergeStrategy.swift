@@ -45,6 +45,8 @@ public struct MergeInput: Sendable {
     public let modules: [ModuleGroup]
     /// The base model, when given: needed for DoRA inputs (and merged checkpoints).
     public let base: Checkpoint?
+    /// What loading had to decide (e.g. how mlx-lm names were matched to PEFT's), for the summary.
+    public var notes: [String] = []
     public var inputCount: Int { adapters.count }
     public var hasDoRA: Bool { modules.contains { $0.hasDoRA } }
 

@@ -18,28 +18,34 @@ struct MergeCommand: ParsableCommand {
             of the Frobenius energy it keeps. Dense methods (ties, dare_*, ...) need --rank K.
             --format delta writes delta.safetensors with one `<module>.weight` tensor per module.
             --format model --base DIR writes base + delta, sharded and typed like the base.
+            --format mlx writes an mlx-lm adapter (adapters.safetensors, fine_tune_type lora,
+            rank = the exported rank, scale 1) that mlx_lm's load_adapters / --adapter-path load.
 
             Strategy parameters: --param name=value, repeatable; per-input values as a comma list
             in input order, e.g. --param weights=1,1,2. See `seedlora strategies`.
             """
     )
 
-    @Option(name: .long, help: "Merge method (default seedlora; see `seedlora strategies`).")
+    @Option(name: .long, help: "Merge method (default seedlora; see `seedlora strategies`).", completion: CompletionKinds.method)
     var method: String?
 
-    @Argument(help: "PEFT adapter directories to merge, in order.")
+    @Argument(help: "Adapter directories (PEFT or mlx-lm) or hub ids org/name[@revision] from the Hugging Face cache, in order.",
+              completion: CompletionKinds.adapter)
     var adapters: [String] = []
 
-    @Option(name: .long, help: "A mergekit YAML recipe (merge_method, models, parameters, base_model, dtype).")
+    @Option(name: .long, help: "A mergekit YAML recipe (merge_method, models, parameters, base_model, dtype).",
+            completion: .file(extensions: ["yml", "yaml"]))
     var config: String?
 
-    @Option(name: .long, help: "Output directory (created; must not exist unless --force).")
+    @Option(name: .long, help: "Output directory (created; must not exist unless --force).", completion: .directory)
     var out: String
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, name=value (repeatable).", valueName: "name=value"))
+    @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, name=value (repeatable).", valueName: "name=value"),
+            completion: CompletionKinds.parameter)
     var params: [String] = []
 
-    @Option(name: .long, help: "Output form: peft (default), delta or model.")
+    @Option(name: .long, help: "Output form: peft (default), delta, model or mlx (an mlx-lm adapter).",
+            completion: .list(MergeRequest.Format.allCases.map(\.rawValue)))
     var format: String = "peft"
 
     @Option(name: .long, help: "Write the best rank-K approximation as a PEFT adapter.")
@@ -48,7 +54,8 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
     var maxRank: Int?
 
-    @Option(name: .long, help: "The base model directory, for --format model.")
+    @Option(name: .long, help: "The base model directory (or a cached hub id org/name[@revision]), for --format model.",
+            completion: .directory)
     var base: String?
 
     @Option(name: .long, help: "Stored dtype: f32, bf16 or f16 (default f32; the base's dtype for --format model).")
@@ -78,7 +85,7 @@ struct MergeCommand: ParsableCommand {
             }
         }
         guard MergeRequest.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be peft, delta or model, got '\(format)'")
+            throw ValidationError("--format must be peft, delta, model or mlx, got '\(format)'")
         }
         for param in params where !param.contains("=") {
             throw ValidationError("--param takes name=value, got '\(param)'")
@@ -139,9 +146,13 @@ struct MergeCommand: ParsableCommand {
             lines.append("  \(report.moduleCount) modules, \(form), exported rank \(r) (r = lora_alpha = \(r)), \(report.exportedDType?.rawValue ?? "")")
         case .delta:
             lines.append("  \(report.moduleCount) modules, dense deltas (delta.safetensors, \(report.exportedDType?.rawValue ?? ""))")
+        case .mlx:
+            let r = report.exportedRank ?? 0
+            lines.append("  \(report.moduleCount) modules, \(rank == nil ? "exact" : "best rank-\(r) approximation"), mlx-lm adapter (rank \(r), scale 1), \(report.exportedDType?.rawValue ?? "")")
         case .model:
             lines.append("  \(report.moduleCount) modules merged into \(base ?? "the base") (\(report.files.count) shard(s))")
         }
+        lines += report.notes.map { "  " + $0 }
         if let energy = report.energy {
             lines.append("  Frobenius energy kept: min \(Terminal.percent(energy.minimum)), median \(Terminal.percent(energy.median)) over modules")
         }

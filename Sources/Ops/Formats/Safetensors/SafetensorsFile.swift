@@ -94,6 +94,9 @@ public final class SafetensorsFile: @unchecked Sendable {
                 throw SeedloraError(path: path, "tensor '\(name)' appears twice in the header")
             }
             if name == "__metadata__" {
+                // mlx's save_safetensors writes `"__metadata__": null`, which the reference
+                // implementation (an Option in the safetensors crate) accepts as "none".
+                if value.isNull { continue }
                 guard let items = value.objectValue else {
                     throw SeedloraError(path: path, "__metadata__ must be an object of strings")
                 }
