@@ -20,7 +20,8 @@ enum AdapterBuiltins {
         Builtin("modules(adapter)", .adapters, "The adapter's module names, sorted.", example: "modules(a)[0:2]") { args, _ in
             .list(try args.adapter(0).modules.map { .string($0.name) })
         },
-        Builtin("delta(adapter, module)", .adapters, "One module's delta (factored for loaded and factored merges, dense for dense merges).",
+        Builtin("delta(adapter, module, allow_nonfinite=false)", .adapters,
+                "One module's delta (factored for loaded and factored merges, dense for dense merges). A module with a non-finite value is an error unless allow_nonfinite=true.",
                 example: "d = delta(a, modules(a)[0])") { args, interp in
             let adapter = try args.adapter(0)
             let module: AdapterValue.Module?
@@ -34,6 +35,7 @@ enum AdapterBuiltins {
             default: throw args.bad(1, "module name or index")
             }
             guard let module else { throw args.bad(1, "module name") }
+            _ = try NonFinite.check(module.form, module: module.name, of: adapter.label, allow: try args.bool(2), args: args)
             return .delta(DeltaValue(module: module.name, kind: module.kind, form: module.form))
         },
         Builtin("factors(x, module=nil)", .adapters, "The factors of a factored delta: {\"B\": out x r, \"A\": r x in, \"scale\": s}, delta = scale * B @ A.",

@@ -5,8 +5,8 @@ import Plugins
 /// changes here) plus the strategies written in Seed in this session.
 enum MergeBuiltins {
     static var all: [Builtin] { [
-        Builtin("merge(adapters, strategy=\"seedlora\", weights=nil, seed=0, **params)", .merging,
-                "Merges loaded adapters with a strategy (see strategies()); factored strategies give a factored adapter, dense ones a dense adapter.",
+        Builtin("merge(adapters, strategy=\"seedlora\", weights=nil, seed=0, allow_nonfinite=false, base=nil, **params)", .merging,
+                "Merges loaded adapters with a strategy (see strategies()); factored strategies give a factored adapter, dense ones a dense adapter. allow_nonfinite=true merges inputs with NaN/inf weights (the modules they touch come out NaN); base=\"MODEL_DIR\" merges DoRA adapters on their true deltas.",
                 example: "m = merge([a, b], strategy=\"linear\", weights=[0.5, 0.5])") { args, interp in
             let adapters = try args.list(0).enumerated().map { i, v -> AdapterValue in
                 guard case let .adapter(a) = v else { throw args.bad(0, "list of adapters", got: "a list with a \(v.typeName) at index \(i)") }
@@ -32,8 +32,15 @@ enum MergeBuiltins {
             for (key, value, span) in args.keywords {
                 raw.append((key, try parameterText(value, name: key, span: span)))
             }
-            let input = try prepare(adapters)
-            let (configured, _) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            let input = try prepare(adapters, args: args, interp: interp)
+            var (configured, _) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            // DoRA deltas are dense: a factored method runs through its dense equivalent.
+            if input.hasDoRA, case let .factored(factored) = configured {
+                guard let dense = factored.denseEquivalent() else {
+                    throw BuiltinError("\(entry.info.name) with these parameters needs every module at once and cannot merge DoRA adapters (try stats=\"module\")", span: args.spans[1] ?? args.callSpan)
+                }
+                configured = .denseMerger(dense)
+            }
             let modules: [AdapterValue.Module]
             switch configured {
             case let .factored(strategy):
@@ -41,12 +48,13 @@ enum MergeBuiltins {
                     AdapterValue.Module(name: $0.name, kind: $0.kind, form: .factored($0.delta))
                 }
             case .dense, .denseMerger:
-                let strategy: any DenseModuleMerger
+                var strategy: any DenseModuleMerger
                 switch configured {
                 case let .dense(dense): strategy = dense
                 case let .denseMerger(merger): strategy = merger
                 case .factored: throw BuiltinError("internal: a factored strategy on the dense path", span: args.callSpan)
                 }
+                strategy = NonFiniteMerge.DenseGuard(strategy)
                 var merged: [AdapterValue.Module] = []
                 try DenseMergeEngine.stream(strategy, input: input, cancellation: interp.cancellation,
                                             transform: { _, tensor in tensor },
@@ -94,14 +102,35 @@ enum MergeBuiltins {
     }
 
     /// The engine's validated inputs; merge results (no files behind them) cannot be inputs.
-    static func prepare(_ adapters: [AdapterValue]) throws -> MergeInput {
+    /// `allow_nonfinite` (argument 4) and `base` (argument 5) are the CLI's --allow-nonfinite and --base.
+    static func prepare(_ adapters: [AdapterValue], args: Args, interp: Interpreter) throws -> MergeInput {
         let loaded = try adapters.map { a -> PeftAdapter in
             guard let source = a.source else {
-                throw BuiltinError("merge inputs must be adapters from load(...); \(a.label) is a merge result (export it and load it to merge again)")
+                throw BuiltinError("merge inputs must be adapters from load(...); \(a.label) is a merge result (export it and load it to merge again)", span: args.spans[0])
             }
             return source
         }
-        return try MergeEngine.prepare(loaded)
+        let allow = try args.bool(4)
+        var base: Checkpoint?
+        if let given = try args.optionalString(5) {
+            let path = try interp.resolvePath(given)
+            interp.recorder.noteRead(path)
+            do { base = try Checkpoint(directory: path) } catch let error as SeedloraError {
+                throw BuiltinError(seedWords(error.description), span: args.spans[5])
+            }
+        }
+        do {
+            return try MergeEngine.prepare(loaded, options: .init(allowNonFinite: allow, base: base))
+        } catch let error as SeedloraError {
+            throw BuiltinError(seedWords(error.description), span: args.spans[0] ?? args.callSpan)
+        }
+    }
+
+    /// The engine speaks the command line's words; a Seed user passes keywords instead.
+    static func seedWords(_ message: String) -> String {
+        message.replacing("pass --allow-nonfinite", with: "pass allow_nonfinite=true")
+            .replacing("pass --base MODEL_DIR", with: "pass base=\"MODEL_DIR\"")
+            .replacing("(--base MODEL_DIR)", with: "(base=\"MODEL_DIR\")")
     }
 }
 
@@ -109,7 +138,7 @@ enum MergeBuiltins {
 /// input and one weight per input, it returns the merged dense delta.
 enum SeedStrategyRunner {
     static func merge(_ adapters: [AdapterValue], strategy: FunctionValue, args: Args, interp: Interpreter) throws -> Value {
-        let input = try MergeBuiltins.prepare(adapters)
+        let input = try MergeBuiltins.prepare(adapters, args: args, interp: interp)
         let n = adapters.count
         var weights = [Double](repeating: 1, count: n)
         if !args.isNil(2) {
@@ -130,9 +159,10 @@ enum SeedStrategyRunner {
             extra.append(.init(name: key, value: value, span: span))
         }
         var modules: [AdapterValue.Module] = []
-        for group in input.modules {
+        for (index, group) in input.modules.enumerated() {
             try interp.cancellation.check()
-            let deltas = Value.list(group.deltas.map { .tensor($0.denseFloat()) })
+            let dense = try input.denseDeltas(of: index)
+            let deltas = Value.list(dense.map { .tensor($0) })
             let call: [Interpreter.CallArgument] = [
                 .init(name: nil, value: deltas, span: args.callSpan),
                 .init(name: nil, value: .list(weights.map { .float($0) }), span: args.callSpan),
@@ -143,7 +173,10 @@ enum SeedStrategyRunner {
                 if case let .tensor(t) = result { got = "a tensor of shape \(Printer.shape(t.shape))" }
                 throw BuiltinError("strategy \(strategy.name) returned \(got) for module \(group.name); expected a tensor of shape \(Printer.shape(group.shape))")
             }
-            modules.append(.init(name: group.name, kind: group.kind, form: .dense(t)))
+            // A non-finite input gives NaN, even if the strategy compared it away.
+            let poisoned = dense.contains { $0.firstNonFinite() != nil } && t.firstNonFinite() == nil
+            let merged = poisoned ? Tensor(uncheckedShape: t.shape, data: [Float](repeating: .nan, count: t.count)) : t
+            modules.append(.init(name: group.name, kind: group.kind, form: .dense(merged)))
         }
         return .adapter(AdapterValue(label: "merge(\(strategy.name))", modules: modules, source: nil,
                                      template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: strategy.name))

@@ -93,6 +93,9 @@ public enum MergePipeline {
                     try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                         transform: { group, merged in
                             let index = input.modules.firstIndex { $0.name == group.name } ?? 0
+                            if merged.firstNonFinite() != nil {
+                                return (PeftExport.Module(name: group.name, kind: group.kind, delta: NonFiniteMerge.nanDelta(shape: merged.shape, rank: k)), .nan)
+                            }
                             let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
                             return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
                         },
@@ -254,7 +257,7 @@ public enum MergePipeline {
             case .denseMerger(let strategy): merger = strategy
             case .factored: continue
             }
-            for i in group.indices { table[i] = merger }
+            for i in group.indices { table[i] = NonFiniteMerge.DenseGuard(merger) }
         }
         return table.compactMap { $0 }
     }
