@@ -34,6 +34,7 @@ enum MergeBuiltins {
             }
             let input = try prepare(adapters, args: args, interp: interp)
             var (configured, _) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            warnAboutInputs(input, adapters: adapters, args: args, interp: interp)
             // DoRA deltas are dense: a factored method runs through its dense equivalent.
             if input.hasDoRA, case let .factored(factored) = configured {
                 guard let dense = factored.denseEquivalent() else {
@@ -64,6 +65,7 @@ enum MergeBuiltins {
                 })
                 modules = merged
             }
+            warnAboutResult(modules, interp: interp)
             return .adapter(AdapterValue(label: "merge(\(name))", modules: modules, source: nil,
                                          template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: name))
         },
@@ -126,6 +128,24 @@ enum MergeBuiltins {
         }
     }
 
+    /// The CLI's warnings for a merge that is probably a mistake, in Seed's words.
+    static func warnAboutInputs(_ input: MergeInput, adapters: [AdapterValue], args: Args, interp: Interpreter) {
+        for warning in MergeWarnings.inputs(input, shown: adapters.map(\.label)) { interp.warn(warning) }
+        if case let .string(base) = args[5], MergeWarnings.baseIsUnused(input, format: nil) {
+            interp.warn("base=\"\(base)\" has no effect: the inputs are plain LoRA adapters (no DoRA)")
+        }
+    }
+
+    static func warnAboutResult(_ modules: [AdapterValue.Module], interp: Interpreter) {
+        let norms = modules.map { module -> Double in
+            switch module.form {
+            case let .factored(l): return l.moments().frobenius
+            case let .dense(t): return t.data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            }
+        }
+        for warning in MergeWarnings.result(norms: norms) { interp.warn(warning) }
+    }
+
     /// The engine speaks the command line's words; a Seed user passes keywords instead.
     static func seedWords(_ message: String) -> String {
         message.replacing("pass --allow-nonfinite", with: "pass allow_nonfinite=true")
@@ -178,7 +198,16 @@ enum SeedStrategyRunner {
             let merged = poisoned ? Tensor(uncheckedShape: t.shape, data: [Float](repeating: .nan, count: t.count)) : t
             modules.append(.init(name: group.name, kind: group.kind, form: .dense(merged)))
         }
+        MergeBuiltins.warnAboutInputs(input, adapters: adapters, args: args, interp: interp)
+        MergeBuiltins.warnAboutResult(modules, interp: interp)
         return .adapter(AdapterValue(label: "merge(\(strategy.name))", modules: modules, source: nil,
                                      template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: strategy.name))
+    }
+}
+
+extension Interpreter {
+    /// Reports a warning through the host (stderr in the CLI, a stderr stream in a notebook).
+    func warn(_ message: String) {
+        if let warn = host.warn { warn(message) } else { host.write("warning: \(message)\n") }
     }
 }

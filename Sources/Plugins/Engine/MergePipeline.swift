@@ -47,6 +47,8 @@ public struct MergeReport: Sendable {
     public let energy: RankReduction.Report?
     public let phases: [(String, Double)]
     public let files: [String]
+    /// Signs of a probable mistake (see `MergeWarnings`), for the caller to show.
+    public internal(set) var warnings: [String] = []
 }
 
 /// Runs a merge request end to end: validate, load, merge, write atomically.
@@ -62,6 +64,11 @@ public enum MergePipeline {
         let baseCheckpoint = try request.base.map { try Checkpoint(directory: $0) }
         let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite, base: baseCheckpoint))
         clock.mark("load")
+        var warnings = MergeWarnings.inputs(input, shown: request.inputs)
+        if let base = request.base, MergeWarnings.baseIsUnused(input, format: request.format) {
+            warnings.append("--base \(base) has no effect: the inputs are plain LoRA adapters (no DoRA) and --format is \(request.format.rawValue)")
+        }
+        var norms: [Double] = []
         var groups = try configure(request, entry: entry, input: input, early: early)
         if input.hasDoRA { groups = try denseForDoRA(groups, request: request, info: entry.info) }
         guard let first = groups.first else { throw SeedloraError("internal: no strategy was configured") }
@@ -112,6 +119,7 @@ public enum MergePipeline {
                         "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
                 }
                 try export.write(into: directory)
+                norms = modules.map { $0.delta.moments().frobenius }
                 clock.mark("write")
                 exportedRank = export.rank
                 dtype = export.dtype
@@ -123,6 +131,7 @@ public enum MergePipeline {
                     path: directory.file("delta.safetensors"),
                     entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
                 try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
+                    norms.append(Self.frobenius(tensor))
                     try writer.append(tensor)
                 }
                 try writer.commit()
@@ -145,8 +154,10 @@ public enum MergePipeline {
                     guard shape == group.shape else {
                         throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
                     }
-                    if let factored { return factored[index].delta.denseFloat() }
-                    return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                    let merged = try factored.map { $0[index].delta.denseFloat() }
+                        ?? perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                    norms.append(Self.frobenius(merged))
+                    return merged
                 }
                 let missing = Set(byWeight.keys).subtracting(changed)
                 if let name = missing.sorted().first {
@@ -159,9 +170,16 @@ public enum MergePipeline {
         }
         try directory.commit()
         clock.mark("commit")
-        return MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
+        warnings += MergeWarnings.result(norms: norms)
+        var report = MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
                            exportedDType: dtype, energy: energy, phases: clock.phases, files: files)
+        report.warnings = warnings
+        return report
+    }
+
+    static func frobenius(_ t: Tensor) -> Double {
+        t.data.withUnsafeBufferPointer { buf in buf.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot()
     }
 
     /// Refuses impossible requests before any file is read.

@@ -122,7 +122,10 @@ struct MergeCommand: ParsableCommand {
         let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
         let report = try MergePipeline.run(request, progress: progress)
         Terminal.endProgress()
-        if !quiet { summarize(report, seconds: Terminal.now() - start) }
+        if !quiet {
+            summarize(report, seconds: Terminal.now() - start)
+            for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
+        }
     }
 
     private func summarize(_ report: MergeReport, seconds: Double) {
@@ -130,7 +133,7 @@ struct MergeCommand: ParsableCommand {
         let settings = report.parameterSets > 1
             ? ["parameters vary per module: \(report.parameterSets) sets from the recipe"]
             : info.parameters.map { "\($0.name)=\(report.parameters.values[$0.name].map(String.init(describing:)) ?? "")" }
-        var lines = ["seedlora: merged \(report.inputCount) adapters with \(info.name)"
+        var lines = ["seedlora: merged \(report.inputCount) adapter\(report.inputCount == 1 ? "" : "s") with \(info.name)"
             + (settings.isEmpty ? "" : " (\(settings.joined(separator: ", ")))")]
         switch report.format {
         case .peft:

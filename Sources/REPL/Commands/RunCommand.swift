@@ -32,6 +32,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-store"), help: "Run the script without a store (no caching, nothing committed).")
     var noStore = false
 
+    @Flag(name: .long, help: "Do not print warnings (e.g. about a merge that is probably a mistake).")
+    var quiet = false
+
     func validate() throws {
         for assignment in assignments {
             guard let eq = assignment.firstIndex(of: "="), !assignment[..<eq].isEmpty else {
@@ -41,7 +44,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let session = ScriptRunner.makeSession()
+        let session = ScriptRunner.makeSession(quiet: quiet)
         for assignment in assignments {
             guard let eq = assignment.firstIndex(of: "=") else { continue }
             session.set(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
@@ -65,8 +68,11 @@ struct RunCommand: ParsableCommand {
 
 /// Shared by `run` and `-e`: a session that writes to stdout, and error reporting.
 enum ScriptRunner {
-    static func makeSession() -> Session {
-        Session(host: Host(write: { text in Output.write(text) }), cancellation: Interrupts.flag)
+    /// Warnings go to stderr as `seedlora: warning: ...`; `quiet` silences them.
+    static func makeSession(quiet: Bool = false) -> Session {
+        var host = Host(write: { text in Output.write(text) })
+        host.warn = { message in if !quiet { Terminal.printError("seedlora: warning: \(message)") } }
+        return Session(host: host, cancellation: Interrupts.flag)
     }
 
     /// Prints diagnostics to stderr; exits 1 after errors (130 after an interrupt), closing
