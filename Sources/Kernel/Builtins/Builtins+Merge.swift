@@ -33,7 +33,8 @@ enum MergeBuiltins {
                 raw.append((key, try parameterText(value, name: key, span: span)))
             }
             let input = try prepare(adapters, args: args, interp: interp)
-            var (configured, _) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            let (instantiated, resolved) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            var configured = instantiated
             warnAboutInputs(input, adapters: adapters, args: args, interp: interp)
             // DoRA deltas are dense: a factored method runs through its dense equivalent.
             if input.hasDoRA, case let .factored(factored) = configured {
@@ -66,8 +67,11 @@ enum MergeBuiltins {
                 modules = merged
             }
             warnAboutResult(modules, interp: interp)
-            return .adapter(AdapterValue(label: "merge(\(name))", modules: modules, source: nil,
-                                         template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: name))
+            let result = AdapterValue(label: "merge(\(name))", modules: modules, source: nil,
+                                      template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: name)
+            // The command line's --seed: it keys the randomized SVD of a rank-K export too.
+            result.card = ModelCard(info: entry.info, resolved: resolved, seed: UInt64(bitPattern: Int64(try args.int(3))), inputs: result.inputs)
+            return .adapter(result)
         },
         Builtin("strategies()", .merging, "The merge strategies: built-in ones and those defined with `strategy` in this session.",
                 example: "print(strategies())") { _, interp in
@@ -154,9 +158,46 @@ enum MergeBuiltins {
     }
 }
 
+/// The type a strategy written in Seed declares for a parameter (`strategy f(deltas, weights, scale: float = 1.0)`).
+/// Values are checked against it before the strategy runs, in Seed and from `--param name=text`.
+enum StrategyParameterType: String, CaseIterable, Sendable {
+    case int, float, bool, str, list
+
+    static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    var article: String { self == .int ? "an int" : "a \(rawValue == "str" ? "string" : rawValue)" }
+
+    /// The value if it has this type (an int is a float too), or nil.
+    func accept(_ value: Value) -> Value? {
+        switch (self, value) {
+        case (.int, .int), (.bool, .bool), (.str, .string), (.list, .list): return value
+        case (.float, .float): return value
+        case let (.float, .int(i)): return .float(Double(i))
+        default: return nil
+        }
+    }
+
+    /// The value of `--param name=text`, or nil when the text is not of this type.
+    func parse(_ text: String) -> Value? {
+        let trimmed = text.trimmingCharacters(in: " ")
+        switch self {
+        case .int: return Int(trimmed).map { .int($0) }
+        case .float: return Double(trimmed).map { .float($0) }
+        case .bool: return trimmed == "true" ? .bool(true) : trimmed == "false" ? .bool(false) : nil
+        case .str: return .string(text)
+        case .list:
+            let parts = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: " ") }
+            let numbers = parts.compactMap(Double.init)
+            guard numbers.count == parts.count, !parts.isEmpty else { return nil }
+            return .list(ListRef(parts.map { Int($0).map(Value.int) ?? .float(Double($0) ?? 0) }))
+        }
+    }
+}
+
 /// Runs a strategy written in Seed: called once per module with the dense deltas of every
 /// input and one weight per input, it returns the merged dense delta.
 enum SeedStrategyRunner {
+    /// `merge(adapters, strategy="name", weights=..., name=value...)` in Seed.
     static func merge(_ adapters: [AdapterValue], strategy: FunctionValue, args: Args, interp: Interpreter) throws -> Value {
         let input = try MergeBuiltins.prepare(adapters, args: args, interp: interp)
         let n = adapters.count
@@ -169,25 +210,45 @@ enum SeedStrategyRunner {
             guard given.count == n else { throw args.bad(2, "one weight per input (\(n))", got: "\(given.count) weights") }
             weights = given
         }
-        let declared = strategy.decl.parameters.dropFirst(2).map(\.name)
         var extra: [Interpreter.CallArgument] = []
         for (key, value, span) in args.keywords {
-            guard declared.contains(key) else {
-                let hint = Suggest.closest(to: key, in: declared).map { "; did you mean '\($0)'?" } ?? ""
-                throw BuiltinError("strategy \(strategy.name) has no parameter '\(key)'\(hint) (its parameters: \(declared.isEmpty ? "none" : declared.joined(separator: ", ")))", span: span)
+            let parameter = try declared(key, in: strategy, span: span)
+            guard let type = parameter.type else { extra.append(.init(name: key, value: value, span: span)); continue }
+            guard let typed = type.accept(value) else {
+                throw BuiltinError("parameter '\(key)' of strategy \(strategy.name) is declared \(type.rawValue): expected \(type.article), got \(Args.describe(value))", span: span)
             }
-            extra.append(.init(name: key, value: value, span: span))
+            extra.append(.init(name: key, value: typed, span: span))
         }
+        let modules = try run(strategy, input: input, weights: weights, extra: extra, span: args.callSpan, interp: interp)
+        MergeBuiltins.warnAboutInputs(input, adapters: adapters, args: args, interp: interp)
+        MergeBuiltins.warnAboutResult(modules, interp: interp)
+        let result = AdapterValue(label: "merge(\(strategy.name))", modules: modules, source: nil,
+                                  template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: strategy.name)
+        result.card = card(strategy, weights: weights, extra: extra, inputs: result.inputs)
+        return .adapter(result)
+    }
+
+    /// The declared parameter `key` (after the deltas and the weights), or an error listing them.
+    static func declared(_ key: String, in strategy: FunctionValue, span: Span?) throws -> Parameter {
+        let parameters = Array(strategy.decl.parameters.dropFirst(2))
+        if let parameter = parameters.first(where: { $0.name == key }) { return parameter }
+        let names = parameters.map(\.name)
+        let hint = Suggest.closest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
+        throw BuiltinError("strategy \(strategy.name) has no parameter '\(key)'\(hint) (its parameters: \(names.isEmpty ? "none" : names.joined(separator: ", ")))", span: span)
+    }
+
+    /// Calls the strategy on every module; a module with a non-finite input comes out NaN.
+    static func run(_ strategy: FunctionValue, input: MergeInput, weights: [Double], extra: [Interpreter.CallArgument],
+                    span: Span, interp: Interpreter) throws -> [AdapterValue.Module] {
         var modules: [AdapterValue.Module] = []
         for (index, group) in input.modules.enumerated() {
             try interp.cancellation.check()
             let dense = try input.denseDeltas(of: index)
-            let deltas = Value.list(dense.map { .tensor($0) })
             let call: [Interpreter.CallArgument] = [
-                .init(name: nil, value: deltas, span: args.callSpan),
-                .init(name: nil, value: .list(weights.map { .float($0) }), span: args.callSpan),
+                .init(name: nil, value: .list(ListRef(dense.map { .tensor($0) })), span: span),
+                .init(name: nil, value: .list(ListRef(weights.map { .float($0) })), span: span),
             ] + extra
-            let result = try interp.callFunction(strategy, call, at: args.callSpan)
+            let result = try interp.callFunction(strategy, call, at: span)
             guard case let .tensor(t) = result, t.shape == group.shape else {
                 var got = "a \(result.typeName)"
                 if case let .tensor(t) = result { got = "a tensor of shape \(Printer.shape(t.shape))" }
@@ -198,10 +259,22 @@ enum SeedStrategyRunner {
             let merged = poisoned ? Tensor(uncheckedShape: t.shape, data: [Float](repeating: .nan, count: t.count)) : t
             modules.append(.init(name: group.name, kind: group.kind, form: .dense(merged)))
         }
-        MergeBuiltins.warnAboutInputs(input, adapters: adapters, args: args, interp: interp)
-        MergeBuiltins.warnAboutResult(modules, interp: interp)
-        return .adapter(AdapterValue(label: "merge(\(strategy.name))", modules: modules, source: nil,
-                                     template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: strategy.name))
+        return modules
+    }
+
+    /// The model card of a merge with a strategy written in Seed: every declared parameter with
+    /// the value given, or its default.
+    static func card(_ strategy: FunctionValue, weights: [Double], extra: [Interpreter.CallArgument], inputs: [String]) -> ModelCard {
+        var card = ModelCard(method: strategy.name, inputs: inputs)
+        card.summary = "a strategy written in Seed (\(strategy.decl.span.position))"
+        card.form = "dense"
+        card.parameters = [("weights", weights.map { $0.rounded() == $0 && abs($0) < 1e15 ? String(Int($0)) : Printer.float($0) }.joined(separator: ","))]
+        for parameter in strategy.decl.parameters.dropFirst(2) {
+            let given = extra.first { $0.name == parameter.name }.map { Printer.repr($0.value) }
+            let fallback = parameter.defaultValue.map { $0.span.file.text($0.span.start..<$0.span.end) } ?? "none"
+            card.parameters.append((parameter.name, given ?? fallback))
+        }
+        return card
     }
 }
 

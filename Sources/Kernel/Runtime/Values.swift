@@ -212,6 +212,8 @@ public final class AdapterValue {
     /// Input directories, for provenance and for relocating a relative base model path.
     let inputs: [String]
     let method: String?
+    /// How a merge result was made, for the model card of its export.
+    var card: ModelCard?
 
     init(label: String, modules: [Module], source: PeftAdapter?, template: AdapterConfig?, inputs: [String], method: String?) {
         self.label = label

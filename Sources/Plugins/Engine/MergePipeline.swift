@@ -74,13 +74,13 @@ public enum MergePipeline {
         guard let first = groups.first else { throw SeedloraError("internal: no strategy was configured") }
         let resolved = first.resolved
         let strategy = first.strategy
-        let directory = try AtomicDirectory(path: request.output, replace: request.replace)
         var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
         var files: [String] = []
-        let card = modelCard(request, info: entry.info, resolved: resolved)
+        var cardFields = ModelCard(info: entry.info, resolved: resolved, seed: request.seed, inputs: request.inputs)
+        cardFields.parameterSets = groups.count
+        let card = cardFields.render(format: request.format, rank: request.rank)
 
-        // Errors about files in the hidden temporary directory name them at the output path.
-        try directory.writing {
+        try Exporter.export(to: request.output, force: request.replace, .commandLine) { directory in
             switch request.format {
             case .peft:
                 var modules: [PeftExport.Module]
@@ -100,45 +100,32 @@ public enum MergePipeline {
                     try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                         transform: { group, merged in
                             let index = input.modules.firstIndex { $0.name == group.name } ?? 0
-                            if merged.firstNonFinite() != nil {
-                                return (PeftExport.Module(name: group.name, kind: group.kind, delta: NonFiniteMerge.nanDelta(shape: merged.shape, rank: k)), .nan)
-                            }
-                            let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
-                            return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
+                            return try Exporter.rankK(merged, name: group.name, kind: group.kind, index: index, rank: k, seed: seed)
                         },
                         consume: { _, result in results.append(result) })
                     modules = results.map(\.0)
                     energy = RankReduction.Report(energies: results.map(\.1))
                     clock.mark("merge + rank-\(k) SVD")
                 }
-                var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
-                                        template: input.adapters.first?.config, modelCard: card)
-                if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
-                if let maxRank = request.maxRank, export.rank > maxRank {
-                    throw SeedloraError(path: request.output,
-                        "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
-                }
-                try export.write(into: directory)
+                let export = try Exporter.writePeft(modules, dtype: request.dtype ?? .f32, template: input.adapters.first?.config,
+                                                    firstInput: request.inputs.first, maxRank: request.maxRank, card: card, into: directory)
                 norms = modules.map { $0.delta.moments().frobenius }
                 clock.mark("write")
                 exportedRank = export.rank
                 dtype = export.dtype
-                files = ["adapter_model.safetensors", "adapter_config.json", "README.md"]
+                files = Exporter.peftFiles
 
             case .delta:
                 let type = request.dtype ?? .f32
-                let writer = try SafetensorsStreamWriter(
-                    path: directory.file("delta.safetensors"),
-                    entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
-                try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
-                    norms.append(Self.frobenius(tensor))
-                    try writer.append(tensor)
+                try Exporter.writeDelta(modules: input.modules.map { ($0.name, $0.shape) }, dtype: type, card: card, into: directory) { append in
+                    try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
+                        norms.append(Self.frobenius(tensor))
+                        try append(tensor)
+                    }
                 }
-                try writer.commit()
-                try writeText(card, to: directory.file("README.md"))
                 clock.mark("merge + write")
                 dtype = type
-                files = ["delta.safetensors", "README.md"]
+                files = Exporter.deltaFiles
 
             case .model:
                 guard let basePath = request.base else { throw SeedloraError(.usage, "--format model needs --base MODEL_DIR") }
@@ -147,7 +134,7 @@ public enum MergePipeline {
                 var factored: [PeftExport.Module]?
                 if case .factored = strategy { factored = try runFactored(groups, input: input, cancellation: cancellation) }
                 let perModule = factored == nil ? denseStrategies(groups, count: input.modules.count) : []
-                let changed = try checkpoint.writeMerged(into: directory, dtype: request.dtype) { name, shape in
+                let changed = try Exporter.writeModel(base: checkpoint, dtype: request.dtype, card: card, into: directory) { name, shape in
                     guard let index = byWeight[name] else { return nil }
                     try cancellation.check()
                     let group = input.modules[index]
@@ -165,10 +152,9 @@ public enum MergePipeline {
                 }
                 clock.mark("merge + write")
                 dtype = request.dtype
-                files = checkpoint.shards
+                files = checkpoint.shards + ["README.md"]
             }
         }
-        try directory.commit()
         clock.mark("commit")
         warnings += MergeWarnings.result(norms: norms)
         var report = MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
@@ -185,9 +171,7 @@ public enum MergePipeline {
     /// Refuses impossible requests before any file is read.
     static func check(_ request: MergeRequest, entry: StrategyEntry) throws {
         guard !request.inputs.isEmpty else { throw SeedloraError(.usage, "no input adapters given") }
-        if FilePaths.exists(request.output) && !request.replace {
-            throw SeedloraError(path: request.output, "output already exists; choose another --out or pass --force to replace it")
-        }
+        try Exporter.refuseExisting(request.output, force: request.replace, .commandLine)
         if request.rank != nil && request.format != .peft {
             throw SeedloraError(.usage, "--rank applies to --format peft (a rank-K adapter); --format \(request.format.rawValue) writes dense tensors")
         }
@@ -296,27 +280,6 @@ public enum MergePipeline {
             try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                                         transform: { _, merged in merged }, consume: body)
         }
-    }
-
-    static func writeText(_ text: String, to path: String) throws {
-        let file = try AtomicFile(path: path)
-        try file.write(text)
-        try file.commit()
-    }
-
-    static func modelCard(_ request: MergeRequest, info: StrategyInfo, resolved: ResolvedParameters) -> String {
-        let params = info.parameters.map { "- `\($0.name)`: \(resolved.values[$0.name].map(String.init(describing:)) ?? "")" }
-        var lines = [
-            "# Merged LoRA deltas", "",
-            "Written by seedlora \(SeedloraVersion.string) with `seedlora merge --method \(info.name) --format \(request.format.rawValue)`.", "",
-            "- method: \(info.name): \(info.summary)",
-            "- form: \(request.rank.map { "best rank-\($0) approximation" } ?? info.form)",
-        ]
-        if info.parameters.contains(where: { $0.name == "seed" }) || request.seed != 0 { lines.append("- seed: \(request.seed)") }
-        lines.append("- inputs, in order:")
-        lines += request.inputs.map { "  - `\($0)`" }
-        lines += ["", "Parameters:"] + (params.isEmpty ? ["- none"] : params) + [""]
-        return lines.joined(separator: "\n")
     }
 }
 

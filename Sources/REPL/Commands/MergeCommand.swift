@@ -92,8 +92,20 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        if !plugin.isEmpty, try runSeedStrategy() { return }
         let start = Terminal.now()
+        let request = try makeRequest()
+        if !plugin.isEmpty, try runSeedStrategy(request, start: start) { return }
+        let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
+        let report = try MergePipeline.run(request, progress: progress)
+        Terminal.endProgress()
+        if !quiet {
+            summarize(report, seconds: Terminal.now() - start)
+            for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
+        }
+    }
+
+    /// The request the options describe (with a recipe's models, method, base and dtype).
+    private func makeRequest() throws -> MergeRequest {
         var request = MergeRequest()
         request.method = method ?? "seedlora"
         request.parameters = params.map { param in
@@ -119,13 +131,7 @@ struct MergeCommand: ParsableCommand {
         request.seed = seed
         request.allowNonFinite = allowNonfinite
         request.replace = force
-        let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
-        let report = try MergePipeline.run(request, progress: progress)
-        Terminal.endProgress()
-        if !quiet {
-            summarize(report, seconds: Terminal.now() - start)
-            for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
-        }
+        return request
     }
 
     private func summarize(_ report: MergeReport, seconds: Double) {
@@ -158,29 +164,23 @@ struct MergeCommand: ParsableCommand {
     }
 
     /// Loads the --plugin files; when --method names a strategy they define, merges with it
-    /// (per module, on dense deltas) and returns true. Otherwise the built-in path runs.
-    private func runSeedStrategy() throws -> Bool {
-        let session = ScriptRunner.makeSession()
+    /// (per module, on dense deltas) through the shared exporter and returns true. Otherwise the
+    /// built-in path runs.
+    private func runSeedStrategy(_ request: MergeRequest, start: Double) throws -> Bool {
+        let session = ScriptRunner.makeSession(quiet: quiet)
         Interrupts.install(session.cancellation)
         for file in plugin {
             let diagnostics = session.runFile(file)
             if !diagnostics.isEmpty { ScriptRunner.finish(diagnostics, closing: session) }
         }
         guard let method, session.seedStrategyNames.contains(method) else { return false }
-        guard format != "model" else {
-            throw ValidationError("--format model is not available for strategies written in Seed; use --format delta or --rank K")
-        }
-        if FileManager.default.fileExists(atPath: out) && !force {
-            throw SeedloraError(path: out, "output already exists; choose another --out or pass --force to replace it")
-        }
-        let parameters = params.map { param -> (String, String) in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
-        let diagnostics = session.mergeWithSeedStrategy(method, inputs: adapters, parameters: parameters, output: out,
-                                                        format: format, rank: rank, dtype: dtype)
+        let (report, diagnostics) = try session.mergeWithSeedStrategy(request)
         ScriptRunner.finish(diagnostics, closing: session)
-        if !quiet { Terminal.printError("seedlora: merged \(adapters.count) adapters with \(method) (\(plugin.joined(separator: ", "))); wrote \(out)") }
+        if !quiet, let report {
+            let count = report.inputCount
+            Terminal.printError("seedlora: merged \(count) adapter\(count == 1 ? "" : "s") with \(method) (\(plugin.joined(separator: ", "))); wrote \(out) in \(String(format: "%.2f", Terminal.now() - start)) s")
+            for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
+        }
         return true
     }
 }
