@@ -128,3 +128,51 @@ import TestSupport
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }
+
+/// `seedlora merge --plugin`: parameters are checked against the strategy's declared types before
+/// anything runs; a bad value is a usage error (exit code 2).
+@Suite struct PluginParameterTests {
+    @Test("a bad --param is exit 2", arguments: [
+        (["--param", "scale=abc"], "--param scale=abc: strategy average declares scale as float; expected a float"),
+        (["--param", "flip=maybe"], "--param flip=maybe: strategy average declares flip as bool; expected a bool"),
+        (["--param", "sclae=2"], "strategy average has no parameter 'sclae'; did you mean 'scale'?"),
+        (["--param", "weights=1,2"], "--param weights=1,2: expected 3 numbers separated by commas, one per input"),
+    ])
+    func badParameter(_ options: [String], _ message: String) throws {
+        let root = try Fixtures.temporaryDirectory("plugin-params")
+        defer { FilePaths.removeTree(root) }
+        let file = root + "/average.seed"
+        try Data(ExporterTests.plugin.utf8).write(to: URL(fileURLWithPath: file))
+        let out = try CLIRunner.run(["merge", "--plugin", file, "--method", "average", "--rank", "4"] + options
+                                    + Fixtures.seedPaths + ["--out", root + "/out"])
+        #expect(out.status == 2, "\(out.stderr)")
+        #expect(out.stderr == "seedlora: error: \(message)\n" || out.stderr.hasPrefix("seedlora: error: \(message)"), "\(out.stderr)")
+        #expect(!FilePaths.exists(root + "/out"))
+    }
+}
+
+/// DoRA inputs in Seed: merge(base=) or load(path, base=) gives the CLI's --base merge, byte for byte.
+@Suite struct SeedDoRATests {
+    @Test func doraWithBaseMatchesTheCLI() throws {
+        let root = try Fixtures.temporaryDirectory("seed-dora")
+        defer { FilePaths.removeTree(root) }
+        let base = Fixtures.root + "/examples/base"
+        let inputs = ["taskA_seed11", "taskA_dora_seed42", "taskA_seed202"].map(Fixtures.adapter)
+        let cli = try CLIRunner.run(["merge", "--method", "linear", "--format", "delta", "--base", base] + inputs + ["--out", root + "/cli", "--quiet"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let loads = inputs.map { "load(\"\($0)\")" }
+        let viaMerge = "export(merge([\(loads.joined(separator: ", "))], strategy=\"linear\", base=\"\(base)\"), \"\(root)/merge\", format=\"delta\")"
+        let viaLoad = "export(merge([\(loads[0]), load(\"\(inputs[1])\", base=\"\(base)\"), \(loads[2])], strategy=\"linear\"), \"\(root)/load\", format=\"delta\")"
+        let refused = "merge([\(loads.joined(separator: ", "))], strategy=\"linear\")"
+        for program in [viaMerge, viaLoad] {
+            let out = try ExporterTests.runSeed(program + "\n", in: root)
+            #expect(out.status == 0, "\(out.stderr)")
+        }
+        let want = try Data(contentsOf: URL(fileURLWithPath: root + "/cli/delta.safetensors"))
+        for dir in ["merge", "load"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/\(dir)/delta.safetensors")) == want, "\(dir)")
+        }
+        let out = try ExporterTests.runSeed(refused + "\n", in: root)
+        #expect(out.status == 1 && out.stderr.contains("pass base=\"MODEL_DIR\"") && !out.stderr.contains("--base"), "\(out.stderr)")
+    }
+}

@@ -4,13 +4,36 @@ import Plugins
 /// Loading adapters and looking inside them. Deltas stay factored (`scale * B @ A`).
 enum AdapterBuiltins {
     static var all: [Builtin] { [
-        Builtin("load(path)", .adapters, "Loads a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).",
+        Builtin("load(path, base=nil)", .adapters,
+                "Loads a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors). For a DoRA adapter, base=\"MODEL_DIR\" gives its true (dense) deltas, and merges of it use that base.",
                 example: "a = load(\"examples/adapters/taskA_seed42\")") { args, interp in
             let given = try args.string(0)
             let path = try interp.resolvePath(given)
             interp.recorder.noteRead(path)
             do {
-                return .adapter(AdapterValue(loaded: try PeftAdapter(directory: path), label: given))
+                let loaded = try PeftAdapter(directory: path)
+                guard let baseGiven = try args.optionalString(1) else { return .adapter(AdapterValue(loaded: loaded, label: given)) }
+                let basePath = try interp.resolvePath(baseGiven)
+                interp.recorder.noteRead(basePath)
+                guard loaded.isDoRA else {
+                    interp.warn("base=\"\(baseGiven)\" has no effect: \(given) is a plain LoRA adapter (no DoRA)")
+                    return .adapter(AdapterValue(loaded: loaded, label: given))
+                }
+                let input: MergeInput
+                do {
+                    input = try MergeEngine.prepare([loaded], options: .init(allowNonFinite: true, base: try Checkpoint(directory: basePath)))
+                } catch let error as SeedloraError {
+                    throw BuiltinError(MergeBuiltins.seedWords(error.description), span: args.spans[1])
+                }
+                var modules: [AdapterValue.Module] = []
+                for (index, group) in input.modules.enumerated() {
+                    try interp.cancellation.check()
+                    let delta = try input.denseDeltas(of: index)[0]
+                    modules.append(.init(name: group.name, kind: group.kind, form: .dense(delta)))
+                }
+                let value = AdapterValue(label: given, modules: modules, source: loaded, template: loaded.config, inputs: [loaded.path], method: nil)
+                value.base = basePath
+                return .adapter(value)
             } catch let error as SeedloraError {
                 // Report the path as the user wrote it, not as resolved.
                 let shown = error.path.map { $0.hasPrefix(path) ? given + $0.dropFirst(path.count) : $0 }
