@@ -60,7 +60,7 @@ public enum MergePipeline {
         try check(request, entry: entry)
         // Without a recipe the parameters are checked before any file is read.
         let early = request.plan == nil
-            ? try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) : nil
+            ? try usage { try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) } : nil
         let baseCheckpoint = try request.base.map { try Checkpoint(directory: $0) }
         let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite, base: baseCheckpoint))
         clock.mark("load")
@@ -166,6 +166,14 @@ public enum MergePipeline {
 
     static func frobenius(_ t: Tensor) -> Double {
         t.data.withUnsafeBufferPointer { buf in buf.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot()
+    }
+
+    /// A strategy refuses its parameters (a weight sum of 0, a wrong input count) in the words of
+    /// a bad input; on the command line that is a usage error, whatever the method (exit code 2).
+    static func usage<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch let error as SeedloraError where error.kind == .badInput && error.path == nil {
+            throw SeedloraError(.usage, error.message)
+        }
     }
 
     /// Refuses impossible requests before any file is read.

@@ -10,17 +10,15 @@ struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge PEFT LoRA adapters; write a PEFT adapter, dense deltas, or a merged model.",
+        // One line per paragraph: the argument parser wraps it to the terminal once.
         discussion: """
-            --format peft (default) writes a PEFT adapter directory that PEFT and vLLM load: one
-            safetensors file, r == lora_alpha (scale 1), the same rank for every module. Factored
-            methods (seedlora, linear, task_arithmetic, model_stock, slerp, nuslerp, karcher) are
-            exported exactly; --rank K writes the best rank-K approximation and reports how much
-            of the Frobenius energy it keeps. Dense methods (ties, dare_*, ...) need --rank K.
-            --format delta writes delta.safetensors with one `<module>.weight` tensor per module.
-            --format model --base DIR writes base + delta, sharded and typed like the base.
+            --format peft (default) writes a PEFT adapter directory that PEFT and vLLM load: one safetensors file, r == lora_alpha (scale 1), the same rank for every module. Factored methods (seedlora, linear, task_arithmetic, model_stock, slerp, nuslerp, karcher) are exported exactly; --rank K writes the best rank-K approximation and reports how much of the Frobenius energy it keeps. Dense methods (ties, dare_*, ...) need --rank K.
 
-            Strategy parameters: --param name=value, repeatable; per-input values as a comma list
-            in input order, e.g. --param weights=1,1,2. See `seedlora strategies`.
+            --format delta writes delta.safetensors with one `<module>.weight` tensor per module. --format model --base DIR writes base + delta, sharded and typed like the base.
+
+            Strategy parameters: --param name=value, repeatable; per-input values as a comma list in input order, e.g. --param weights=1,1,2. See `seedlora strategies`.
+
+            Exit codes: 0 success, 1 bad input (files, adapters, I/O), 2 usage (unknown method or parameter, bad option).
             """
     )
 
@@ -42,10 +40,12 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "Output form: peft (default), delta or model.")
     var format: String = "peft"
 
-    @Option(name: .long, help: "Write the best rank-K approximation as a PEFT adapter.")
+    // `.unconditional`: a negative value is read as the value (and refused with the reason), not
+    // as an unknown option.
+    @Option(name: .long, parsing: .unconditional, help: "Write the best rank-K approximation as a PEFT adapter.")
     var rank: Int?
 
-    @Option(name: .long, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
+    @Option(name: .long, parsing: .unconditional, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
     var maxRank: Int?
 
     @Option(name: .long, help: "The base model directory, for --format model.")
@@ -70,8 +70,9 @@ struct MergeCommand: ParsableCommand {
     var plugin: [String] = []
 
     func validate() throws {
-        if let rank, rank < 1 { throw ValidationError("--rank must be at least 1") }
-        if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1") }
+        if let rank, rank < 1 { throw ValidationError("--rank must be at least 1, got \(rank)") }
+        if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1, got \(maxRank)") }
+        if out.isEmpty { throw ValidationError("--out is an empty path; give the output directory") }
         if let dtype {
             guard let type = DType(userName: dtype), [.f32, .bf16, .f16].contains(type) else {
                 throw ValidationError("--dtype must be f32, bf16 or f16, got '\(dtype)'")
@@ -141,15 +142,16 @@ struct MergeCommand: ParsableCommand {
             : info.parameters.map { "\($0.name)=\(report.parameters.values[$0.name].map(String.init(describing:)) ?? "")" }
         var lines = ["seedlora: merged \(report.inputCount) adapter\(report.inputCount == 1 ? "" : "s") with \(info.name)"
             + (settings.isEmpty ? "" : " (\(settings.joined(separator: ", ")))")]
+        let modules = "\(report.moduleCount) module\(report.moduleCount == 1 ? "" : "s")"
         switch report.format {
         case .peft:
             let form = rank == nil ? "exact" : "best rank-\(rank ?? 0) approximation"
             let r = report.exportedRank ?? 0
-            lines.append("  \(report.moduleCount) modules, \(form), exported rank \(r) (r = lora_alpha = \(r)), \(report.exportedDType?.rawValue ?? "")")
+            lines.append("  \(modules), \(form), exported rank \(r) (r = lora_alpha = \(r)), \(report.exportedDType?.rawValue ?? "")")
         case .delta:
-            lines.append("  \(report.moduleCount) modules, dense deltas (delta.safetensors, \(report.exportedDType?.rawValue ?? ""))")
+            lines.append("  \(modules), dense deltas (delta.safetensors, \(report.exportedDType?.rawValue ?? ""))")
         case .model:
-            lines.append("  \(report.moduleCount) modules merged into \(base ?? "the base") (\(report.files.count) shard(s))")
+            lines.append("  \(modules) merged into \(base ?? "the base") (\(report.files.count - 1) shard\(report.files.count - 1 == 1 ? "" : "s"))")
         }
         if let energy = report.energy {
             lines.append("  Frobenius energy kept: min \(Terminal.percent(energy.minimum)), median \(Terminal.percent(energy.median)) over modules")

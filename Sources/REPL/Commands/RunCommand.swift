@@ -9,9 +9,8 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a Seed script.",
         discussion: """
             Variables given with --set are defined before the script runs (numbers, true/false/nil, otherwise strings).
-            A script with #%% cells keeps each cell's results in a store (default: next to the script, analysis.seed ->
-            analysis.seedstore/); a rerun restores every cell whose source and inputs (variables, adapter and data
-            file bytes) are unchanged instead of running it. See docs/store.md.
+
+            A script with #%% cells keeps each cell's results in a store (default: next to the script, analysis.seed -> analysis.seedstore/); a rerun restores every cell whose source and inputs (variables, adapter and data file bytes) are unchanged instead of running it. See docs/store.md.
             """)
 
     @Argument(help: "The script, e.g. analysis.seed.")
@@ -80,7 +79,11 @@ enum ScriptRunner {
     static func finish(_ diagnostics: [Diagnostic], closing session: Session) {
         guard !diagnostics.isEmpty else { return }
         session.close()
-        for diagnostic in diagnostics { Terminal.printError(diagnostic.rendered()) }
+        // A diagnostic with a source position reads `file:line:col: error: ...`; one without
+        // (an unreadable script) uses the one format of every other error.
+        for diagnostic in diagnostics {
+            Terminal.printError(diagnostic.span == nil ? "seedlora: error: \(diagnostic.message)" : diagnostic.rendered())
+        }
         Terminal.exit(diagnostics.contains { $0.kind == .interrupted } ? 130 : 1)
     }
 }
