@@ -37,9 +37,12 @@ import TestSupport
     static let values: [(String, Float)] = [("nan", .nan), ("inf", .infinity)]
 
     /// Runs `source` in a session rooted at `root`; returns (printed text, error messages).
+    /// Warnings (a non-finite merge result) are kept apart from the printed text.
     static func run(_ source: String, root: String) -> (String, [String]) {
         var printed = ""
-        let session = Session(host: Host(write: { printed += $0 }))
+        var host = Host(write: { printed += $0 })
+        host.warn = { _ in }
+        let session = Session(host: host)
         session.workingDirectory = root
         let diagnostics = session.run(source, name: "nonfinite.seed")
         return (printed, diagnostics.map { "\($0)" })
