@@ -143,6 +143,15 @@ class SeedKernelTests(jupyter_kernel_test.KernelTests):
         self.assertIn("nosuch", reply["content"]["evalue"])
         self.assertTrue(any("^" in line for line in reply["content"]["traceback"]))
 
+    def test_seed_merge_warning_on_stderr(self):
+        """A merge that is probably a mistake warns on the stderr stream; the cell still succeeds."""
+        self.flush_channels()
+        adapter = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "adapters", "taskA_seed11")
+        reply, outputs = self.run_cell(f'm = merge([load("{adapter}")])', timeout=30)
+        self.assertEqual(reply["content"]["status"], "ok")
+        streams = [o["content"] for o in outputs if o["msg_type"] == "stream"]
+        self.assertTrue(any(s["name"] == "stderr" and "warning: only one input adapter" in s["text"] for s in streams), streams)
+
     def test_seed_comm_info(self):
         self.flush_channels()
         self.kc.comm_info()
@@ -233,7 +242,7 @@ REQUIRED = {
     "test_seed_png_metadata_and_base64", "test_seed_non_finite_numbers", "test_seed_inspect_value_and_table_html",
     "test_seed_error_traceback", "test_seed_comm_info", "test_seed_malformed_messages_are_dropped",
     "test_seed_output_streams_while_cell_runs", "test_seed_user_expressions",
-    "test_seed_stop_on_error_aborts_queued_cells",
+    "test_seed_stop_on_error_aborts_queued_cells", "test_seed_merge_warning_on_stderr",
     "test_seed_shutdown_exits_cleanly",
 }
 

@@ -179,6 +179,10 @@ final class CellRunner {
         }
         let stdout = StreamBuffer(publisher: publisher, parent: parent)
         var host = Host(write: { text in stdout.write(text) })
+        host.warn = { message in
+            stdout.flush()
+            publisher.publish("stream", .object([("name", .string("stderr")), ("text", .string("warning: \(message)\n"))]), parent: parent)
+        }
         host.display = { representations in
             stdout.flush()
             let (data, metadata) = MimeBundle.make(representations)

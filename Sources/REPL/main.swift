@@ -18,7 +18,9 @@ if let core = BLASKernels.betterCoreType(userChoice: getenv("OPENBLAS_CORETYPE")
     // exec failed (no /proc): go on with the kernels we have.
 }
 
-// Exit codes are part of the interface: 0 ok, 1 bad input (files, adapters, I/O), 2 usage.
+// Exit codes are part of the interface (README): 0 ok, 1 bad input (files, adapters, I/O),
+// 2 usage. Every error, the argument parser's included, is one `seedlora: error: ...` line,
+// followed for usage errors by the usage line.
 do {
     var command = try SeedloraCommand.parseAsRoot()
     try command.run()
@@ -27,11 +29,12 @@ do {
     Terminal.exit(error.kind == .usage ? 2 : 1)
 } catch {
     let code = SeedloraCommand.exitCode(for: error)
-    let message = SeedloraCommand.fullMessage(for: error)
     if code == .success {
+        // --help and --version.
+        let message = SeedloraCommand.fullMessage(for: error)
         if !message.isEmpty { print(message) }
         Terminal.exit(0)
     }
-    if !message.isEmpty { Terminal.printError(message) }
+    Terminal.printError(CommandLineErrors.render(error))
     Terminal.exit(2)
 }

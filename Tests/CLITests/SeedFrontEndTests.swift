@@ -79,7 +79,7 @@ import TestSupport
         #expect(check.stdout == "14 4\n", "\(check.stderr)")
         let wrong = try CLIRunner.run(["merge", "--plugin", plugin, "--method", "trimmed_mean"] + inputs
                                       + ["--out", dir + "/x", "--format", "delta", "--param", "trimm=0.5"])
-        #expect(wrong.status == 1)
+        #expect(wrong.status == 2)
         #expect(wrong.stderr.contains("strategy trimmed_mean has no parameter 'trimm'; did you mean 'trim'?"))
     }
 

@@ -5,8 +5,8 @@ import Plugins
 /// changes here) plus the strategies written in Seed in this session.
 enum MergeBuiltins {
     static var all: [Builtin] { [
-        Builtin("merge(adapters, strategy=\"seedlora\", weights=nil, seed=0, **params)", .merging,
-                "Merges loaded adapters with a strategy (see strategies()); factored strategies give a factored adapter, dense ones a dense adapter.",
+        Builtin("merge(adapters, strategy=\"seedlora\", weights=nil, seed=0, allow_nonfinite=false, base=nil, **params)", .merging,
+                "Merges loaded adapters with a strategy (see strategies()); factored strategies give a factored adapter, dense ones a dense adapter. allow_nonfinite=true merges inputs with NaN/inf weights (the modules they touch come out NaN); base=\"MODEL_DIR\" merges DoRA adapters on their true deltas.",
                 example: "m = merge([a, b], strategy=\"linear\", weights=[0.5, 0.5])") { args, interp in
             let adapters = try args.list(0).enumerated().map { i, v -> AdapterValue in
                 guard case let .adapter(a) = v else { throw args.bad(0, "list of adapters", got: "a list with a \(v.typeName) at index \(i)") }
@@ -26,14 +26,27 @@ enum MergeBuiltins {
             }
             var raw: [(String, String)] = []
             var seed = UInt64(bitPattern: Int64(try args.int(3)))
-            if !args.isNil(2) { raw.append(("weights", try parameterText(args[2], name: "weights", span: args.spans[2] ?? args.callSpan))) }
-            let declaresSeed = entry.info.parameters.contains { $0.name == "seed" }
-            if declaresSeed && args.given[3] { raw.append(("seed", "\(try args.int(3))")); seed = 0 }
-            for (key, value, span) in args.keywords {
+            // Each value is checked here, in Seed's words and pointing at its keyword, before
+            // the registry reads it as text.
+            let check = { (key: String, value: Value, span: Span) throws in
+                try SeedParameters.check(key, value, of: entry.info, inputCount: adapters.count, span: span)
                 raw.append((key, try parameterText(value, name: key, span: span)))
             }
-            let input = try prepare(adapters)
-            let (configured, _) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            if !args.isNil(2) { try check("weights", args[2], args.spans[2] ?? args.callSpan) }
+            let declaresSeed = entry.info.parameters.contains { $0.name == "seed" }
+            if declaresSeed && args.given[3] { raw.append(("seed", "\(try args.int(3))")); seed = 0 }
+            for (key, value, span) in args.keywords { try check(key, value, span) }
+            let input = try prepare(adapters, args: args, interp: interp)
+            let (instantiated, resolved) = try entry.instantiate(raw, inputCount: adapters.count, seed: seed)
+            var configured = instantiated
+            warnAboutInputs(input, adapters: adapters, args: args, interp: interp)
+            // DoRA deltas are dense: a factored method runs through its dense equivalent.
+            if input.hasDoRA, case let .factored(factored) = configured {
+                guard let dense = factored.denseEquivalent() else {
+                    throw BuiltinError("\(entry.info.name) with these parameters needs every module at once and cannot merge DoRA adapters (try stats=\"module\")", span: args.spans[1] ?? args.callSpan)
+                }
+                configured = .denseMerger(dense)
+            }
             let modules: [AdapterValue.Module]
             switch configured {
             case let .factored(strategy):
@@ -41,12 +54,13 @@ enum MergeBuiltins {
                     AdapterValue.Module(name: $0.name, kind: $0.kind, form: .factored($0.delta))
                 }
             case .dense, .denseMerger:
-                let strategy: any DenseModuleMerger
+                var strategy: any DenseModuleMerger
                 switch configured {
                 case let .dense(dense): strategy = dense
                 case let .denseMerger(merger): strategy = merger
                 case .factored: throw BuiltinError("internal: a factored strategy on the dense path", span: args.callSpan)
                 }
+                strategy = NonFiniteMerge.DenseGuard(strategy)
                 var merged: [AdapterValue.Module] = []
                 try DenseMergeEngine.stream(strategy, input: input, cancellation: interp.cancellation,
                                             transform: { _, tensor in tensor },
@@ -56,8 +70,12 @@ enum MergeBuiltins {
                 })
                 modules = merged
             }
-            return .adapter(AdapterValue(label: "merge(\(name))", modules: modules, source: nil,
-                                         template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: name))
+            warnAboutResult(modules, interp: interp)
+            let result = AdapterValue(label: "merge(\(name))", modules: modules, source: nil,
+                                      template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: name)
+            // The command line's --seed: it keys the randomized SVD of a rank-K export too.
+            result.card = ModelCard(info: entry.info, resolved: resolved, seed: UInt64(bitPattern: Int64(try args.int(3))), inputs: result.inputs)
+            return .adapter(result)
         },
         Builtin("strategies()", .merging, "The merge strategies: built-in ones and those defined with `strategy` in this session.",
                 example: "print(strategies())") { _, interp in
@@ -94,58 +112,59 @@ enum MergeBuiltins {
     }
 
     /// The engine's validated inputs; merge results (no files behind them) cannot be inputs.
-    static func prepare(_ adapters: [AdapterValue]) throws -> MergeInput {
+    /// `allow_nonfinite` (argument 4) and `base` (argument 5) are the CLI's --allow-nonfinite and --base.
+    static func prepare(_ adapters: [AdapterValue], args: Args, interp: Interpreter) throws -> MergeInput {
         let loaded = try adapters.map { a -> PeftAdapter in
             guard let source = a.source else {
-                throw BuiltinError("merge inputs must be adapters from load(...); \(a.label) is a merge result (export it and load it to merge again)")
+                throw BuiltinError("merge inputs must be adapters from load(...); \(a.label) is a merge result (export it and load it to merge again)", span: args.spans[0])
             }
             return source
         }
-        return try MergeEngine.prepare(loaded)
+        let allow = try args.bool(4)
+        var base: Checkpoint?
+        // A base given to load(path, base=...) serves when the merge names none.
+        if let path = try args.optionalString(5).map({ try interp.resolvePath($0) }) ?? adapters.lazy.compactMap(\.base).first {
+            interp.recorder.noteRead(path)
+            do { base = try Checkpoint(directory: path) } catch let error as SeedloraError {
+                throw BuiltinError(seedWords(error.description), span: args.spans[5] ?? args.spans[0])
+            }
+        }
+        do {
+            return try MergeEngine.prepare(loaded, options: .init(allowNonFinite: allow, base: base))
+        } catch let error as SeedloraError {
+            throw BuiltinError(seedWords(error.description), span: args.spans[0] ?? args.callSpan)
+        }
+    }
+
+    /// The CLI's warnings for a merge that is probably a mistake, in Seed's words.
+    static func warnAboutInputs(_ input: MergeInput, adapters: [AdapterValue], args: Args, interp: Interpreter) {
+        for warning in MergeWarnings.inputs(input, shown: adapters.map(\.label)) { interp.warn(warning) }
+        if case let .string(base) = args[5], MergeWarnings.baseIsUnused(input, format: nil) {
+            interp.warn("base=\"\(base)\" has no effect: the inputs are plain LoRA adapters (no DoRA)")
+        }
+    }
+
+    static func warnAboutResult(_ modules: [AdapterValue.Module], interp: Interpreter) {
+        let norms = modules.map { module -> Double in
+            switch module.form {
+            case let .factored(l): return l.moments().frobenius
+            case let .dense(t): return t.data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            }
+        }
+        for warning in MergeWarnings.result(norms: norms) { interp.warn(warning) }
+    }
+
+    /// The engine speaks the command line's words; a Seed user passes keywords instead.
+    static func seedWords(_ message: String) -> String {
+        message.replacing("pass --allow-nonfinite", with: "pass allow_nonfinite=true")
+            .replacing("pass --base MODEL_DIR", with: "pass base=\"MODEL_DIR\"")
+            .replacing("(--base MODEL_DIR)", with: "(base=\"MODEL_DIR\")")
     }
 }
 
-/// Runs a strategy written in Seed: called once per module with the dense deltas of every
-/// input and one weight per input, it returns the merged dense delta.
-enum SeedStrategyRunner {
-    static func merge(_ adapters: [AdapterValue], strategy: FunctionValue, args: Args, interp: Interpreter) throws -> Value {
-        let input = try MergeBuiltins.prepare(adapters)
-        let n = adapters.count
-        var weights = [Double](repeating: 1, count: n)
-        if !args.isNil(2) {
-            let given = try args.list(2).map { v -> Double in
-                guard let x = v.asDouble else { throw args.bad(2, "list of numbers") }
-                return x
-            }
-            guard given.count == n else { throw args.bad(2, "one weight per input (\(n))", got: "\(given.count) weights") }
-            weights = given
-        }
-        let declared = strategy.decl.parameters.dropFirst(2).map(\.name)
-        var extra: [Interpreter.CallArgument] = []
-        for (key, value, span) in args.keywords {
-            guard declared.contains(key) else {
-                let hint = Suggest.closest(to: key, in: declared).map { "; did you mean '\($0)'?" } ?? ""
-                throw BuiltinError("strategy \(strategy.name) has no parameter '\(key)'\(hint) (its parameters: \(declared.isEmpty ? "none" : declared.joined(separator: ", ")))", span: span)
-            }
-            extra.append(.init(name: key, value: value, span: span))
-        }
-        var modules: [AdapterValue.Module] = []
-        for group in input.modules {
-            try interp.cancellation.check()
-            let deltas = Value.list(group.deltas.map { .tensor($0.denseFloat()) })
-            let call: [Interpreter.CallArgument] = [
-                .init(name: nil, value: deltas, span: args.callSpan),
-                .init(name: nil, value: .list(weights.map { .float($0) }), span: args.callSpan),
-            ] + extra
-            let result = try interp.callFunction(strategy, call, at: args.callSpan)
-            guard case let .tensor(t) = result, t.shape == group.shape else {
-                var got = "a \(result.typeName)"
-                if case let .tensor(t) = result { got = "a tensor of shape \(Printer.shape(t.shape))" }
-                throw BuiltinError("strategy \(strategy.name) returned \(got) for module \(group.name); expected a tensor of shape \(Printer.shape(group.shape))")
-            }
-            modules.append(.init(name: group.name, kind: group.kind, form: .dense(t)))
-        }
-        return .adapter(AdapterValue(label: "merge(\(strategy.name))", modules: modules, source: nil,
-                                     template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: strategy.name))
+extension Interpreter {
+    /// Reports a warning through the host (stderr in the CLI, a stderr stream in a notebook).
+    func warn(_ message: String) {
+        if let warn = host.warn { warn(message) } else { host.write("warning: \(message)\n") }
     }
 }

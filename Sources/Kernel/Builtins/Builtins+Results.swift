@@ -8,6 +8,10 @@ enum ResultsBuiltins {
                 "Saves a number, string, tensor, table or list of them in the results store under a name like \"group/name\".",
                 example: "save(cosine([a, b]), \"fig2/cosine\")") { args, interp in
             let name = try args.string(1)
+            if Recorder.isInternal(name) {
+                throw args.bad(1, "a name outside \(Recorder.internalPrefixes.map { "\"\($0)\"" }.joined(separator: " and ")) (kept for the cell runner)",
+                               got: "\"\(name)\"")
+            }
             guard let (stored, _) = ValueCodec.encode(args[0]), !isReference(args[0]) else {
                 throw args.bad(0, "a number, string, bool, tensor, table, or a list or dict of them")
             }
@@ -26,23 +30,44 @@ enum ResultsBuiltins {
             }
             return .nil
         },
-        Builtin("load_result(name)", .results, "The newest stored value named name (from save, a cell, or a figure's data).",
+        Builtin("load_result(name)", .results,
+                "The newest stored value named name (from save, a cell, or a figure's data); a value saved earlier in the running cell is readable at once.",
                 example: "load_result(\"fig2/cosine\")") { args, interp in
             let name = try args.string(0)
+            // Saved in this cell: committed when the cell ends, readable now.
+            if let pending = interp.recorder.pendingValue(name) { return value(of: pending) }
             do {
                 let store = try interp.recorder.store(defaultDirectory: interp.workingDirectory)
+                let known = try userNames(store, interp: interp, all: Recorder.isInternal(name))
+                guard known.contains(name) else {
+                    let hint = Suggest.closest(to: name, in: known).map { "; did you mean '\($0)'?" } ?? ""
+                    throw BuiltinError("load_result: no stored value named '\(name)'\(hint)"
+                                       + (known.isEmpty ? " (nothing is stored yet)" : " (stored: \(known.joined(separator: ", ")))"),
+                                       span: args.spans[0])
+                }
                 return value(of: try store.load(name: name))
             } catch let error as SeedloraError {
                 throw BuiltinError("load_result: \(error.description)", span: args.spans[0])
             }
         },
-        Builtin("results()", .results, "A table of the stored values: name, kind, shape, cell, commit.",
-                example: "print(results())") { _, interp in
+        Builtin("results(all=false)", .results,
+                "A table of the stored values: name, kind, shape, cell, commit (nil for a value saved in the running cell, committed when it ends). all=true also lists the cell runner's own entries (vars/..., run/...).",
+                example: "print(results())") { args, interp in
+            let all = try args.bool(0)
             do {
                 let store = try interp.recorder.store(defaultDirectory: interp.workingDirectory)
-                let rows: [[Value]] = try store.results().map { info in
+                let pending = interp.recorder.pending ?? []
+                let pendingNames = Set(pending.map(\.0))
+                var rows: [[Value]] = try store.results().filter { (all || !Recorder.isInternal($0.name)) && !pendingNames.contains($0.name) }.map { info in
                     [.string(info.name), .string(info.kind.rawValue), .list(info.shape.map { .int($0) }),
                      .int(info.cell), .int(info.commit)]
+                }
+                for (name, stored) in pending {
+                    rows.append([.string(name), .string(stored.kind.rawValue), .list(stored.shape.map { .int($0) }), .nil, .nil])
+                }
+                rows.sort { a, b in
+                    if case let .string(x) = a[0], case let .string(y) = b[0] { return x < y }
+                    return false
                 }
                 return .table(Table(columns: ["name", "kind", "shape", "cell", "commit"], rows: rows))
             } catch let error as SeedloraError {
@@ -78,6 +103,13 @@ enum ResultsBuiltins {
             }
         },
     ] }
+
+    /// The stored names a user sees (the cell runner's own with `all`), and those saved in the running cell.
+    static func userNames(_ store: ResultStore, interp: Interpreter, all: Bool) throws -> [String] {
+        let stored = try store.results().map(\.name).filter { all || !Recorder.isInternal($0) }
+        let pending = (interp.recorder.pending ?? []).map(\.0)
+        return Array(Set(stored + pending)).sorted()
+    }
 
     static func isReference(_ value: Value) -> Bool {
         if case .adapter = value { return true }

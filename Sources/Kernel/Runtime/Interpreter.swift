@@ -8,6 +8,8 @@ public struct Host {
     public var write: (String) -> Void
     /// Receives `display(...)` output in rich forms (a notebook); nil means "write the text".
     public var display: (([RichRepresentation]) -> Void)? = nil
+    /// Receives warnings (a merge that is probably a mistake); nil writes them with `write`.
+    public var warn: ((String) -> Void)? = nil
 
     public init(write: @escaping (String) -> Void) {
         self.write = write

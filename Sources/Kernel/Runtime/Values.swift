@@ -214,6 +214,10 @@ public final class AdapterValue {
     /// Input directories, for provenance and for relocating a relative base model path.
     let inputs: [String]
     let method: String?
+    /// How a merge result was made, for the model card of its export.
+    var card: ModelCard?
+    /// The base model given to `load(path, base=...)`: merges of this (DoRA) adapter use it.
+    var base: String?
 
     init(label: String, modules: [Module], source: PeftAdapter?, template: AdapterConfig?, inputs: [String], method: String?) {
         self.label = label

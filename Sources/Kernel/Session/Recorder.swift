@@ -39,6 +39,19 @@ final class Recorder {
         return try ResultStore(path: path)
     }
 
+    /// The value saved under `name` in the running cell, not committed yet (the newest one).
+    func pendingValue(_ name: String) -> StoreValue? {
+        pending?.last { $0.0 == name }?.1
+    }
+
+    /// Names the cell runner keeps for itself (a cell's variables and printed output), hidden
+    /// from `results()` unless asked for and refused by `save`.
+    static let internalPrefixes = ["vars/", "run/"]
+
+    static func isInternal(_ name: String) -> Bool {
+        internalPrefixes.contains { name.hasPrefix($0) }
+    }
+
     /// Stores `value` under `name`: with the running cell, or at once.
     func save(_ name: String, _ value: StoreValue, defaultDirectory: String, script: String) throws {
         try ResultStore.checkValueName(name)

@@ -115,35 +115,6 @@ public final class Session {
     /// Names of the strategies defined in Seed in this session.
     public var seedStrategyNames: [String] { interpreter.strategies.map(\.name) }
 
-    /// `seedlora merge --plugin file.seed --method name`: merges `inputs` with a strategy
-    /// written in Seed and exports the result. Parameters come as command-line text
-    /// (numbers, true/false, comma lists of numbers, otherwise strings).
-    public func mergeWithSeedStrategy(_ name: String, inputs: [String], parameters: [(String, String)], output: String,
-                                      format: String, rank: Int?, dtype: String?) -> [Diagnostic] {
-        func literal(_ text: String) -> String {
-            if Int(text) != nil || Double(text) != nil || text == "true" || text == "false" { return text }
-            let parts = text.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
-            if parts.count > 1, parts.allSatisfy({ Double($0) != nil }) { return "[" + parts.joined(separator: ", ") + "]" }
-            return Printer.quoted(text)
-        }
-        var arguments = ["strategy=\(Printer.quoted(name))"]
-        for (key, value) in parameters {
-            guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), key.first?.isNumber == false else {
-                return [Diagnostic(.runtime, "invalid parameter name '\(key)'", at: nil)]
-            }
-            arguments.append("\(key)=\(literal(value))")
-        }
-        var export = ["__merged", Printer.quoted(output), "format=\(Printer.quoted(format))"]
-        if let rank { export.append("rank=\(rank)") }
-        if let dtype { export.append("dtype=\(Printer.quoted(dtype))") }
-        let program = """
-            __inputs = [\(inputs.map { "load(\(Printer.quoted($0)))" }.joined(separator: ", "))]
-            __merged = merge(__inputs, \(arguments.joined(separator: ", ")))
-            export(\(export.joined(separator: ", ")))
-            """
-        return run(program, name: "<merge --plugin>")
-    }
-
     /// Forgets every variable, function and strategy.
     public func reset() {
         close()

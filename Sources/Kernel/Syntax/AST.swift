@@ -75,6 +75,8 @@ struct Parameter: Sendable {
     let name: String
     let defaultValue: Expr?
     let span: Span
+    /// The declared type of a strategy parameter (`scale: float`), checked before the strategy runs.
+    var type: StrategyParameterType? = nil
 }
 
 /// A named or anonymous function, or a merge strategy written in Seed.

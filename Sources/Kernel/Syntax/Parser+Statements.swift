@@ -149,6 +149,15 @@ extension Parser {
                 if parameters.contains(where: { $0.name == pname }) {
                     throw error(SyntaxMessage.duplicateParameter(pname), span: ptoken.span)
                 }
+                // Strategy parameters may declare a type: `scale: float = 1.0`.
+                var type: StrategyParameterType?
+                if kind == "strategy", match(.colon) {
+                    guard case let .identifier(word) = peek.kind, let declared = StrategyParameterType(rawValue: word) else {
+                        throw error("expected a parameter type (\(StrategyParameterType.names)) after '\(pname):', found \(peek.describe)", at: peek)
+                    }
+                    advance()
+                    type = declared
+                }
                 var defaultValue: Expr?
                 if match(.equal) {
                     defaultValue = try expression()
@@ -156,7 +165,7 @@ extension Parser {
                 } else if sawDefault {
                     throw error(SyntaxMessage.nonDefaultAfterDefault(pname), span: ptoken.span)
                 }
-                parameters.append(Parameter(name: pname, defaultValue: defaultValue, span: ptoken.span))
+                parameters.append(Parameter(name: pname, defaultValue: defaultValue, span: ptoken.span, type: type))
             } while match(.comma)
         }
         if !check(.rparen) {

@@ -87,7 +87,7 @@ public enum MergeEngine {
     /// Runs `strategy` and returns the merged modules in the input's order.
     public static func run(_ strategy: any FactoredMergeStrategy, on input: MergeInput,
                            cancellation: Cancellation = Cancellation()) throws -> [PeftExport.Module] {
-        let merged = try strategy.merge(input, cancellation: cancellation)
+        let merged = try NonFiniteMerge.run(strategy, on: input, cancellation: cancellation)
         guard merged.count == input.modules.count else {
             throw SeedloraError("internal: strategy returned \(merged.count) modules for \(input.modules.count)")
         }
@@ -111,6 +111,9 @@ public enum RankReduction {
     public static func reduce(_ modules: [PeftExport.Module], rank k: Int,
                               cancellation: Cancellation = Cancellation()) throws -> ([PeftExport.Module], Report) {
         let results = try ConcurrentMap.run(modules, cancellation: cancellation) { module -> (PeftExport.Module, Double) in
+            if NonFiniteMerge.hasNonFinite(module.delta) {
+                return (PeftExport.Module(name: module.name, kind: module.kind, delta: NonFiniteMerge.nanDelta(shape: module.delta.shape, rank: k)), .nan)
+            }
             let svd = try LowRankSVD(module.delta)
             return (PeftExport.Module(name: module.name, kind: module.kind, delta: svd.truncated(rank: k)),
                     svd.energyKept(rank: k))

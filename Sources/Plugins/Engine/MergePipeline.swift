@@ -51,6 +51,8 @@ public struct MergeReport: Sendable {
     public let files: [String]
     /// What loading decided (MergeInput.notes).
     public var notes: [String] = []
+    /// Signs of a probable mistake (see `MergeWarnings`), for the caller to show.
+    public internal(set) var warnings: [String] = []
 }
 
 /// Runs a merge request end to end: validate, load, merge, write atomically.
@@ -62,22 +64,29 @@ public enum MergePipeline {
         try check(request, entry: entry)
         // Without a recipe the parameters are checked before any file is read.
         let early = request.plan == nil
-            ? try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) : nil
+            ? try usage { try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) } : nil
         let baseCheckpoint = try request.base.map { try Checkpoint(directory: $0) }
         let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite, base: baseCheckpoint))
         clock.mark("load")
+        var warnings = MergeWarnings.inputs(input, shown: request.inputs)
+        if let base = request.base, MergeWarnings.baseIsUnused(input, format: request.format) {
+            warnings.append("--base \(base) has no effect: the inputs are plain LoRA adapters (no DoRA) and --format is \(request.format.rawValue)")
+        }
+        var norms: [Double] = []
         var groups = try configure(request, entry: entry, input: input, early: early)
         if input.hasDoRA { groups = try denseForDoRA(groups, request: request, info: entry.info) }
         guard let first = groups.first else { throw SeedloraError("internal: no strategy was configured") }
         let resolved = first.resolved
         let strategy = first.strategy
-        let directory = try AtomicDirectory(path: request.output, replace: request.replace)
         var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
         var files: [String] = []
-        let card = modelCard(request, info: entry.info, resolved: resolved) + input.notes.map { "- \($0)\n" }.joined()
+        var cardFields = ModelCard(info: entry.info, resolved: resolved, seed: request.seed, inputs: request.inputs)
+        cardFields.parameterSets = groups.count
+        cardFields.base = request.base
+        cardFields.notes = input.notes
+        let card = cardFields.render(format: request.format, rank: request.rank)
 
-        // Errors about files in the hidden temporary directory name them at the output path.
-        try directory.writing {
+        try Exporter.export(to: request.output, force: request.replace, .commandLine) { directory in
             switch request.format {
             case .peft, .mlx:
                 var modules: [PeftExport.Module]
@@ -97,8 +106,7 @@ public enum MergePipeline {
                     try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                         transform: { group, merged in
                             let index = input.modules.firstIndex { $0.name == group.name } ?? 0
-                            let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
-                            return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
+                            return try Exporter.rankK(merged, name: group.name, kind: group.kind, index: index, rank: k, seed: seed)
                         },
                         consume: { _, result in results.append(result) })
                     modules = results.map(\.0)
@@ -112,34 +120,28 @@ public enum MergePipeline {
                     clock.mark("write")
                     (exportedRank, dtype) = (export.rank, export.dtype)
                     files = [MlxAdapter.weightsName, "adapter_config.json", "README.md"]
+                    norms = modules.map { $0.delta.moments().frobenius }
                     break
                 }
-                var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
-                                        template: input.adapters.first?.config, modelCard: card)
-                if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
-                if let maxRank = request.maxRank, export.rank > maxRank {
-                    throw SeedloraError(path: request.output,
-                        "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
-                }
-                try export.write(into: directory)
+                let export = try Exporter.writePeft(modules, dtype: request.dtype ?? .f32, template: input.adapters.first?.config,
+                                                    firstInput: request.inputs.first, maxRank: request.maxRank, card: card, into: directory)
+                norms = modules.map { $0.delta.moments().frobenius }
                 clock.mark("write")
                 exportedRank = export.rank
                 dtype = export.dtype
-                files = ["adapter_model.safetensors", "adapter_config.json", "README.md"]
+                files = Exporter.peftFiles
 
             case .delta:
                 let type = request.dtype ?? .f32
-                let writer = try SafetensorsStreamWriter(
-                    path: directory.file("delta.safetensors"),
-                    entries: input.modules.map { .init(name: $0.name + ".weight", shape: $0.shape, dtype: type) })
-                try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
-                    try writer.append(tensor)
+                try Exporter.writeDelta(modules: input.modules.map { ($0.name, $0.shape) }, dtype: type, card: card, into: directory) { append in
+                    try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
+                        norms.append(Self.frobenius(tensor))
+                        try append(tensor)
+                    }
                 }
-                try writer.commit()
-                try writeText(card, to: directory.file("README.md"))
                 clock.mark("merge + write")
                 dtype = type
-                files = ["delta.safetensors", "README.md"]
+                files = Exporter.deltaFiles
 
             case .model:
                 guard let basePath = request.base else { throw SeedloraError(.usage, "--format model needs --base MODEL_DIR") }
@@ -148,15 +150,17 @@ public enum MergePipeline {
                 var factored: [PeftExport.Module]?
                 if case .factored = strategy { factored = try runFactored(groups, input: input, cancellation: cancellation) }
                 let perModule = factored == nil ? denseStrategies(groups, count: input.modules.count) : []
-                let changed = try checkpoint.writeMerged(into: directory, dtype: request.dtype) { name, shape in
+                let changed = try Exporter.writeModel(base: checkpoint, dtype: request.dtype, card: card, into: directory) { name, shape in
                     guard let index = byWeight[name] else { return nil }
                     try cancellation.check()
                     let group = input.modules[index]
                     guard shape == group.shape else {
                         throw SeedloraError(path: basePath, "\(name) has shape \(shape) in the base model but the adapters' delta for it is \(group.shape); is this the adapters' base model?")
                     }
-                    if let factored { return factored[index].delta.denseFloat() }
-                    return try perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                    let merged = try factored.map { $0[index].delta.denseFloat() }
+                        ?? perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                    norms.append(Self.frobenius(merged))
+                    return merged
                 }
                 let missing = Set(byWeight.keys).subtracting(changed)
                 if let name = missing.sorted().first {
@@ -164,22 +168,34 @@ public enum MergePipeline {
                 }
                 clock.mark("merge + write")
                 dtype = request.dtype
-                files = checkpoint.shards
+                files = checkpoint.shards + ["README.md"]
             }
         }
-        try directory.commit()
         clock.mark("commit")
-        return MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
+        warnings += MergeWarnings.result(norms: norms)
+        var report = MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
                            exportedDType: dtype, energy: energy, phases: clock.phases, files: files, notes: input.notes)
+        report.warnings = warnings
+        return report
+    }
+
+    static func frobenius(_ t: Tensor) -> Double {
+        t.data.withUnsafeBufferPointer { buf in buf.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot()
+    }
+
+    /// A strategy refuses its parameters (a weight sum of 0, a wrong input count) in the words of
+    /// a bad input; on the command line that is a usage error, whatever the method (exit code 2).
+    static func usage<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch let error as SeedloraError where error.kind == .badInput && error.path == nil {
+            throw SeedloraError(.usage, error.message)
+        }
     }
 
     /// Refuses impossible requests before any file is read.
     static func check(_ request: MergeRequest, entry: StrategyEntry) throws {
         guard !request.inputs.isEmpty else { throw SeedloraError(.usage, "no input adapters given") }
-        if FilePaths.exists(request.output) && !request.replace {
-            throw SeedloraError(path: request.output, "output already exists; choose another --out or pass --force to replace it")
-        }
+        try Exporter.refuseExisting(request.output, force: request.replace, .commandLine)
         if request.rank != nil && request.format != .peft && request.format != .mlx {
             throw SeedloraError(.usage, "--rank applies to --format peft or mlx (a rank-K adapter); --format \(request.format.rawValue) writes dense tensors")
         }
@@ -275,7 +291,7 @@ public enum MergePipeline {
             case .denseMerger(let strategy): merger = strategy
             case .factored: continue
             }
-            for i in group.indices { table[i] = merger }
+            for i in group.indices { table[i] = NonFiniteMerge.DenseGuard(merger) }
         }
         return table.compactMap { $0 }
     }
@@ -296,28 +312,6 @@ public enum MergePipeline {
             try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                                         transform: { _, merged in merged }, consume: body)
         }
-    }
-
-    static func writeText(_ text: String, to path: String) throws {
-        let file = try AtomicFile(path: path)
-        try file.write(text)
-        try file.commit()
-    }
-
-    static func modelCard(_ request: MergeRequest, info: StrategyInfo, resolved: ResolvedParameters) -> String {
-        let params = info.parameters.map { "- `\($0.name)`: \(resolved.values[$0.name].map(String.init(describing:)) ?? "")" }
-        var lines = [
-            "# Merged LoRA deltas", "",
-            "Written by seedlora \(SeedloraVersion.string) with `seedlora merge --method \(info.name) --format \(request.format.rawValue)`.", "",
-            "- method: \(info.name): \(info.summary)",
-            "- form: \(request.rank.map { "best rank-\($0) approximation" } ?? info.form)",
-        ]
-        if info.parameters.contains(where: { $0.name == "seed" }) || request.seed != 0 { lines.append("- seed: \(request.seed)") }
-        lines.append("- inputs, in order:")
-        lines += request.inputs.map { "  - `\($0)`" + (HubCache.provenance(of: $0).map { " (\($0))" } ?? "") }
-        if let base = request.base, let hub = HubCache.provenance(of: base) { lines.append("- base: `\(base)` (\(hub))") }
-        lines += ["", "Parameters:"] + (params.isEmpty ? ["- none"] : params) + [""]
-        return lines.joined(separator: "\n")
     }
 }
 

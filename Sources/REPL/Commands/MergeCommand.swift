@@ -10,19 +10,15 @@ struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Merge PEFT LoRA adapters; write a PEFT adapter, dense deltas, or a merged model.",
+        // One line per paragraph: the argument parser wraps it to the terminal once.
         discussion: """
-            --format peft (default) writes a PEFT adapter directory that PEFT and vLLM load: one
-            safetensors file, r == lora_alpha (scale 1), the same rank for every module. Factored
-            methods (seedlora, linear, task_arithmetic, model_stock, slerp, nuslerp, karcher) are
-            exported exactly; --rank K writes the best rank-K approximation and reports how much
-            of the Frobenius energy it keeps. Dense methods (ties, dare_*, ...) need --rank K.
-            --format delta writes delta.safetensors with one `<module>.weight` tensor per module.
-            --format model --base DIR writes base + delta, sharded and typed like the base.
-            --format mlx writes an mlx-lm adapter (adapters.safetensors, fine_tune_type lora,
-            rank = the exported rank, scale 1) that mlx_lm's load_adapters / --adapter-path load.
+            --format peft (default) writes a PEFT adapter directory that PEFT and vLLM load: one safetensors file, r == lora_alpha (scale 1), the same rank for every module. Factored methods (seedlora, linear, task_arithmetic, model_stock, slerp, nuslerp, karcher) are exported exactly; --rank K writes the best rank-K approximation and reports how much of the Frobenius energy it keeps. Dense methods (ties, dare_*, ...) need --rank K.
 
-            Strategy parameters: --param name=value, repeatable; per-input values as a comma list
-            in input order, e.g. --param weights=1,1,2. See `seedlora strategies`.
+            --format delta writes delta.safetensors with one `<module>.weight` tensor per module. --format model --base DIR writes base + delta, sharded and typed like the base. --format mlx writes an mlx-lm adapter (adapters.safetensors, fine_tune_type lora, rank = the exported rank, scale 1) that mlx_lm's load_adapters / --adapter-path load.
+
+            Strategy parameters: --param name=value, repeatable; per-input values as a comma list in input order, e.g. --param weights=1,1,2. See `seedlora strategies`.
+
+            Exit codes: 0 success, 1 bad input (files, adapters, I/O), 2 usage (unknown method or parameter, bad option).
             """
     )
 
@@ -48,10 +44,12 @@ struct MergeCommand: ParsableCommand {
             completion: .list(MergeRequest.Format.allCases.map(\.rawValue)))
     var format: String = "peft"
 
-    @Option(name: .long, help: "Write the best rank-K approximation as a PEFT adapter.")
+    // `.unconditional`: a negative value is read as the value (and refused with the reason), not
+    // as an unknown option.
+    @Option(name: .long, parsing: .unconditional, help: "Write the best rank-K approximation as a PEFT adapter.")
     var rank: Int?
 
-    @Option(name: .long, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
+    @Option(name: .long, parsing: .unconditional, help: "Refuse a PEFT export whose rank exceeds R (e.g. the server's max_lora_rank).")
     var maxRank: Int?
 
     @Option(name: .long, help: "The base model directory (or a cached hub id org/name[@revision]), for --format model.",
@@ -77,8 +75,9 @@ struct MergeCommand: ParsableCommand {
     var plugin: [String] = []
 
     func validate() throws {
-        if let rank, rank < 1 { throw ValidationError("--rank must be at least 1") }
-        if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1") }
+        if let rank, rank < 1 { throw ValidationError("--rank must be at least 1, got \(rank)") }
+        if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1, got \(maxRank)") }
+        if out.isEmpty { throw ValidationError("--out is an empty path; give the output directory") }
         if let dtype {
             guard let type = DType(userName: dtype), [.f32, .bf16, .f16].contains(type) else {
                 throw ValidationError("--dtype must be f32, bf16 or f16, got '\(dtype)'")
@@ -99,8 +98,20 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        if !plugin.isEmpty, try runSeedStrategy() { return }
         let start = Terminal.now()
+        let request = try makeRequest()
+        if !plugin.isEmpty, try runSeedStrategy(request, start: start) { return }
+        let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
+        let report = try MergePipeline.run(request, progress: progress)
+        Terminal.endProgress()
+        if !quiet {
+            summarize(report, seconds: Terminal.now() - start)
+            for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
+        }
+    }
+
+    /// The request the options describe (with a recipe's models, method, base and dtype).
+    private func makeRequest() throws -> MergeRequest {
         var request = MergeRequest()
         request.method = method ?? "seedlora"
         request.parameters = params.map { param in
@@ -126,10 +137,7 @@ struct MergeCommand: ParsableCommand {
         request.seed = seed
         request.allowNonFinite = allowNonfinite
         request.replace = force
-        let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
-        let report = try MergePipeline.run(request, progress: progress)
-        Terminal.endProgress()
-        if !quiet { summarize(report, seconds: Terminal.now() - start) }
+        return request
     }
 
     private func summarize(_ report: MergeReport, seconds: Double) {
@@ -137,20 +145,21 @@ struct MergeCommand: ParsableCommand {
         let settings = report.parameterSets > 1
             ? ["parameters vary per module: \(report.parameterSets) sets from the recipe"]
             : info.parameters.map { "\($0.name)=\(report.parameters.values[$0.name].map(String.init(describing:)) ?? "")" }
-        var lines = ["seedlora: merged \(report.inputCount) adapters with \(info.name)"
+        var lines = ["seedlora: merged \(report.inputCount) adapter\(report.inputCount == 1 ? "" : "s") with \(info.name)"
             + (settings.isEmpty ? "" : " (\(settings.joined(separator: ", ")))")]
+        let modules = "\(report.moduleCount) module\(report.moduleCount == 1 ? "" : "s")"
         switch report.format {
         case .peft:
             let form = rank == nil ? "exact" : "best rank-\(rank ?? 0) approximation"
             let r = report.exportedRank ?? 0
-            lines.append("  \(report.moduleCount) modules, \(form), exported rank \(r) (r = lora_alpha = \(r)), \(report.exportedDType?.rawValue ?? "")")
+            lines.append("  \(modules), \(form), exported rank \(r) (r = lora_alpha = \(r)), \(report.exportedDType?.rawValue ?? "")")
         case .delta:
-            lines.append("  \(report.moduleCount) modules, dense deltas (delta.safetensors, \(report.exportedDType?.rawValue ?? ""))")
+            lines.append("  \(modules), dense deltas (delta.safetensors, \(report.exportedDType?.rawValue ?? ""))")
         case .mlx:
             let r = report.exportedRank ?? 0
-            lines.append("  \(report.moduleCount) modules, \(rank == nil ? "exact" : "best rank-\(r) approximation"), mlx-lm adapter (rank \(r), scale 1), \(report.exportedDType?.rawValue ?? "")")
+            lines.append("  \(modules), \(rank == nil ? "exact" : "best rank-\(r) approximation"), mlx-lm adapter (rank \(r), scale 1), \(report.exportedDType?.rawValue ?? "")")
         case .model:
-            lines.append("  \(report.moduleCount) modules merged into \(base ?? "the base") (\(report.files.count) shard(s))")
+            lines.append("  \(modules) merged into \(base ?? "the base") (\(report.files.count - 1) shard\(report.files.count - 1 == 1 ? "" : "s"))")
         }
         lines += report.notes.map { "  " + $0 }
         if let energy = report.energy {
@@ -166,29 +175,23 @@ struct MergeCommand: ParsableCommand {
     }
 
     /// Loads the --plugin files; when --method names a strategy they define, merges with it
-    /// (per module, on dense deltas) and returns true. Otherwise the built-in path runs.
-    private func runSeedStrategy() throws -> Bool {
-        let session = ScriptRunner.makeSession()
+    /// (per module, on dense deltas) through the shared exporter and returns true. Otherwise the
+    /// built-in path runs.
+    private func runSeedStrategy(_ request: MergeRequest, start: Double) throws -> Bool {
+        let session = ScriptRunner.makeSession(quiet: quiet)
         Interrupts.install(session.cancellation)
         for file in plugin {
             let diagnostics = session.runFile(file)
             if !diagnostics.isEmpty { ScriptRunner.finish(diagnostics, closing: session) }
         }
         guard let method, session.seedStrategyNames.contains(method) else { return false }
-        guard format != "model" else {
-            throw ValidationError("--format model is not available for strategies written in Seed; use --format delta or --rank K")
-        }
-        if FileManager.default.fileExists(atPath: out) && !force {
-            throw SeedloraError(path: out, "output already exists; choose another --out or pass --force to replace it")
-        }
-        let parameters = params.map { param -> (String, String) in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
-        let diagnostics = session.mergeWithSeedStrategy(method, inputs: adapters, parameters: parameters, output: out,
-                                                        format: format, rank: rank, dtype: dtype)
+        let (report, diagnostics) = try session.mergeWithSeedStrategy(request)
         ScriptRunner.finish(diagnostics, closing: session)
-        if !quiet { Terminal.printError("seedlora: merged \(adapters.count) adapters with \(method) (\(plugin.joined(separator: ", "))); wrote \(out)") }
+        if !quiet, let report {
+            let count = report.inputCount
+            Terminal.printError("seedlora: merged \(count) adapter\(count == 1 ? "" : "s") with \(method) (\(plugin.joined(separator: ", "))); wrote \(out) in \(String(format: "%.2f", Terminal.now() - start)) s")
+            for warning in report.warnings { Terminal.printError("seedlora: warning: \(warning)") }
+        }
         return true
     }
 }

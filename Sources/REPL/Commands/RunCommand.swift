@@ -9,9 +9,8 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a Seed script.",
         discussion: """
             Variables given with --set are defined before the script runs (numbers, true/false/nil, otherwise strings).
-            A script with #%% cells keeps each cell's results in a store (default: next to the script, analysis.seed ->
-            analysis.seedstore/); a rerun restores every cell whose source and inputs (variables, adapter and data
-            file bytes) are unchanged instead of running it. See docs/store.md.
+
+            A script with #%% cells keeps each cell's results in a store (default: next to the script, analysis.seed -> analysis.seedstore/); a rerun restores every cell whose source and inputs (variables, adapter and data file bytes) are unchanged instead of running it. See docs/store.md.
             """)
 
     @Argument(help: "The script, e.g. analysis.seed.")
@@ -33,6 +32,8 @@ struct RunCommand: ParsableCommand {
     var noStore = false
 
     @OptionGroup var memory: MemoryOption
+    @Flag(name: .long, help: "Do not print warnings (e.g. about a merge that is probably a mistake).")
+    var quiet = false
 
     func validate() throws {
         for assignment in assignments {
@@ -44,7 +45,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         memory.apply()
-        let session = ScriptRunner.makeSession()
+        let session = ScriptRunner.makeSession(quiet: quiet)
         for assignment in assignments {
             guard let eq = assignment.firstIndex(of: "=") else { continue }
             session.set(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
@@ -71,9 +72,12 @@ enum ScriptRunner {
     /// The session-wide memory budget set with --max-memory (nil: the default).
     nonisolated(unsafe) static var memoryBytes: Int?
 
-    static func makeSession() -> Session {
-        Session(host: Host(write: { text in Output.write(text) }), cancellation: Interrupts.flag,
-                limits: ResourceLimits(memoryBytes: memoryBytes ?? MemoryBudget.defaultBytes))
+    /// Warnings go to stderr as `seedlora: warning: ...`; `quiet` silences them.
+    static func makeSession(quiet: Bool = false) -> Session {
+        var host = Host(write: { text in Output.write(text) })
+        host.warn = { message in if !quiet { Terminal.printError("seedlora: warning: \(message)") } }
+        return Session(host: host, cancellation: Interrupts.flag,
+                       limits: ResourceLimits(memoryBytes: memoryBytes ?? MemoryBudget.defaultBytes))
     }
 
     /// Prints diagnostics to stderr; exits 1 after errors (130 after an interrupt), closing
@@ -81,7 +85,11 @@ enum ScriptRunner {
     static func finish(_ diagnostics: [Diagnostic], closing session: Session) {
         guard !diagnostics.isEmpty else { return }
         session.close()
-        for diagnostic in diagnostics { Terminal.printError(diagnostic.rendered()) }
+        // A diagnostic with a source position reads `file:line:col: error: ...`; one without
+        // (an unreadable script) uses the one format of every other error.
+        for diagnostic in diagnostics {
+            Terminal.printError(diagnostic.span == nil ? "seedlora: error: \(diagnostic.message)" : diagnostic.rendered())
+        }
         Terminal.exit(diagnostics.contains { $0.kind == .interrupted } ? 130 : 1)
     }
 }

@@ -12,7 +12,7 @@ struct SeedloraCommand: ParsableCommand {
               seedlora                      start the Seed REPL
               seedlora run analysis.seed    run a script
               seedlora -e 'cosine([load("a"), load("b")])'
-              seedlora merge --method seedlora runs/seed1 runs/seed2 runs/seed3 --out merged
+              seedlora merge runs/seed1 runs/seed2 runs/seed3 --out merged
               seedlora inspect runs/seed1
               seedlora strategies
               seedlora kernel install --user   make Seed a Jupyter kernel

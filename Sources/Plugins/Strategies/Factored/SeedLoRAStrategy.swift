@@ -18,7 +18,7 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
     public static let info = StrategyInfo(
         name: "seedlora",
         summary: "weighted average of seed deltas, rescaled to the inputs' mean and std",
-        reference: "SeedLoRA weight-distribution matching (docs/method.md section 2); numpy reference in the test fixtures",
+        reference: "SeedLoRA weight-distribution matching (docs/merging.md); numpy reference in the test fixtures",
         form: "exact, factored: rank sum(r_i) + 1",
         parameters: [
             ParameterSpec("weights", .realPerInput(-1e6...1e6), default: .reals([1]),
