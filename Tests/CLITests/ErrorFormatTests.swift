@@ -53,7 +53,7 @@ import TestSupport
         Usage(["merge", "--max-rank", "-1"] + seeds + out, 2, "--max-rank must be at least 1, got -1"),
         Usage(["merge", "--rank", "abc"] + seeds + out, 2, "The value 'abc' is invalid for '--rank <rank>'"),
         Usage(["merge", "--out", ""] + seeds, 2, "--out is an empty path; give the output directory"),
-        Usage(["merge", "--format", "onnx"] + seeds + out, 2, "--format must be peft, delta or model, got 'onnx'"),
+        Usage(["merge", "--format", "onnx"] + seeds + out, 2, "--format must be peft, delta, model or mlx, got 'onnx'"),
         Usage(["merge", "--dtype", "int8"] + seeds + out, 2, "--dtype must be f32, bf16 or f16, got 'int8'"),
         Usage(["merge", "--param", "density"] + seeds + out, 2, "--param takes name=value, got 'density'"),
         Usage(["merge", "--method", "lienar"] + seeds + out, 2, "unknown merge method 'lienar'. Did you mean 'linear'?"),
