@@ -76,31 +76,11 @@ public enum MergePipeline {
         try directory.writing {
             switch request.format {
             case .peft:
-                var modules: [PeftExport.Module]
-                switch strategy {
-                case .factored:
-                    modules = try runFactored(groups, input: input, cancellation: cancellation)
-                    clock.mark("merge")
-                    if let k = request.rank {
-                        (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
-                        clock.mark("rank-\(k) SVD")
-                    }
-                case .dense, .denseMerger:
-                    let k = request.rank ?? 0
-                    var results: [(PeftExport.Module, Double)] = []
-                    let seed = request.seed
-                    let perModule = denseStrategies(groups, count: input.modules.count)
-                    try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
-                        transform: { group, merged in
-                            let index = input.modules.firstIndex { $0.name == group.name } ?? 0
-                            let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
-                            return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
-                        },
-                        consume: { _, result in results.append(result) })
-                    modules = results.map(\.0)
-                    energy = RankReduction.Report(energies: results.map(\.1))
-                    clock.mark("merge + rank-\(k) SVD")
-                }
+                // The method's result without lambda, then lambda, as every sweep point (see LambdaFreeMerge).
+                let merge = try LambdaFreeMerge.compute(groups, input: input, rank: request.rank, seed: request.seed,
+                                                        cancellation: cancellation, progress: progress, clock: &clock)
+                let modules = merge.scaled(by: groups)
+                energy = merge.energy
                 var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32,
                                         template: input.adapters.first?.config, modelCard: card)
                 if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }

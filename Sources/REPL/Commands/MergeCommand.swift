@@ -66,6 +66,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing on success.")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Merge at every value: name=start:stop:step (stop included) or name=v1,v2,...; repeat for a grid. Writes OUT/<name>=<value>/ per point and OUT/sweep.csv.", valueName: "name=values"))
+    var sweep: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("A .seed file defining strategies (`strategy name(deltas, weights, ...) { ... }`); repeatable.", valueName: "file"))
     var plugin: [String] = []
 
@@ -119,6 +122,7 @@ struct MergeCommand: ParsableCommand {
         request.seed = seed
         request.allowNonFinite = allowNonfinite
         request.replace = force
+        if !sweep.isEmpty { return try runSweep(request) }
         let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
         let report = try MergePipeline.run(request, progress: progress)
         Terminal.endProgress()
