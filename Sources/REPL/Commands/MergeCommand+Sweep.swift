@@ -5,9 +5,6 @@ import Plugins
 /// `seedlora merge --sweep name=spec`: the merge at every point of a parameter grid (see `Sweep`).
 extension MergeCommand {
     func runSweep(_ request: MergeRequest) throws {
-        guard plugin.isEmpty else {
-            throw SeedloraError(.usage, "--sweep runs the built-in strategies; it does not combine with --plugin")
-        }
         let start = Terminal.now()
         let grid = try SweepGrid(options: sweep)
         let progress = quiet ? nil : Terminal.progressReporter(label: "points")

@@ -89,6 +89,9 @@ struct MergeCommand: ParsableCommand {
         if config == nil && adapters.isEmpty {
             throw ValidationError("give the adapter directories to merge (or --config recipe.yml)")
         }
+        if !sweep.isEmpty && !plugin.isEmpty {
+            throw ValidationError("--sweep runs the built-in strategies; it does not combine with --plugin")
+        }
         if config != nil && !adapters.isEmpty {
             throw ValidationError("--config lists the adapters itself; do not also give them on the command line")
         }
