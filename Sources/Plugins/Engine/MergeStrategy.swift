@@ -119,13 +119,16 @@ public struct StrategyEntry: Sendable {
     init<S: FactoredMergeStrategy>(_ type: S.Type) {
         info = S.info
         form = .factored
-        make = { parameters, count, _ in .factored(try S(parameters: parameters, inputCount: count)) }
+        // Every strategy is followed by the one final `lambda` multiplier (see `MergeScale`).
+        make = { parameters, count, _ in .factored(try LambdaScaledFactored<S>(parameters: parameters, inputCount: count)) }
     }
 
     init<S: DenseMergeStrategy>(dense type: S.Type) {
         info = S.info
         form = .dense
-        make = { parameters, count, seed in .dense(try S(parameters: parameters, inputCount: count, seed: seed)) }
+        make = { parameters, count, seed in
+            .dense(try LambdaScaledDense<S>(parameters: parameters, inputCount: count, seed: seed))
+        }
     }
 
     /// Validates `raw` parameters and builds the strategy for `inputCount` inputs; `seed` keys

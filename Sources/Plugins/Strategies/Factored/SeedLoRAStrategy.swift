@@ -29,6 +29,7 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
                           doc: "target statistics: the mean over inputs, or one input's (0-based index)"),
             ParameterSpec("target", .choice(["plain", "weighted"]), default: .choice("plain"),
                           doc: "average the inputs' mean/std plainly (the paper) or with the weights"),
+            MergeScale.parameter,
         ])
 
     let weights: [Double]
