@@ -7,7 +7,8 @@ public struct SweepPointReport: Sendable {
     public let parameters: [(String, String)]
     /// The point's directory, relative to the sweep's output.
     public let directory: String
-    /// Frobenius norm of the exported merged adapter (over all modules), exact from the factors.
+    /// Frobenius norm of the merged adapter (over all modules, before any dtype conversion):
+    /// |lambda| times the lambda-free merge's, which is computed from the factors.
     public let norm: Double
     public let exportedRank: Int
     /// Wall-clock seconds spent on this point alone (multiplier and export).
@@ -63,6 +64,9 @@ public enum Sweep {
                 if input.hasDoRA { groups = try MergePipeline.denseForDoRA(groups, request: request, info: entry.info) }
                 let merge = try LambdaFreeMerge.compute(groups, input: input, rank: request.rank, seed: request.seed,
                                                         cancellation: cancellation, progress: nil, clock: &clock)
+                // ||lambda D|| = |lambda| ||D||: the norm from the factors once per merge, not per point.
+                let norm = merge.modules.reduce(0.0) { $0 + $1.delta.moments().sumOfSquares }.squareRoot()
+                clock.mark("norm")
                 for index in group.points {
                     try cancellation.check()
                     let start = DispatchTime.now().uptimeNanoseconds
@@ -80,9 +84,8 @@ public enum Sweep {
                             "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
                     }
                     try export.write(to: directory.file(name), replace: false)
-                    let norm = modules.reduce(0.0) { $0 + $1.delta.moments().sumOfSquares }.squareRoot()
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-                    reports[index] = SweepPointReport(parameters: parameters, directory: name, norm: norm,
+                    reports[index] = SweepPointReport(parameters: parameters, directory: name, norm: abs(plan.lambdas[index]) * norm,
                                                       exportedRank: export.rank, seconds: seconds)
                     progress?(reports.count { $0 != nil }, reports.count)
                 }

@@ -16,7 +16,7 @@ extension MergeCommand {
         let mean = perPoint.isEmpty ? 0 : perPoint.reduce(0, +) / Double(perPoint.count)
         let shared = report.phases.filter { $0.0 != "exports" }.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")
         Terminal.printError("""
-            seedlora: swept \(grid.names.joined(separator: " x ")) over \(report.points.count) points with \(report.info.name) \
+            seedlora: swept \(grid.names.joined(separator: " x ")) over \(report.points.count) point\(report.points.count == 1 ? "" : "s") with \(report.info.name) \
             (\(report.inputCount) adapters, \(report.moduleCount) modules, \(report.merges) lambda-free merge\(report.merges == 1 ? "" : "s"))
               phases: \(shared) s; per point (multiplier + export): mean \(String(format: "%.3f", mean)) s, max \(String(format: "%.3f", perPoint.max() ?? 0)) s
               wrote \(request.output)/<point>/ and \(request.output)/sweep.csv in \(String(format: "%.2f", seconds)) s
