@@ -4,8 +4,8 @@ import Plugins
 /// `sweep`: the merge at every point of a parameter grid, as a table with one row per point.
 ///
 /// A keyword argument given a list is swept (several lists make a grid, the first varying
-/// slowest); any other value is fixed. For a per-input parameter such as `weights`, a list of
-/// lists is swept. The points that differ only in `lambda` share one lambda-free merge, and each
+/// slowest); any other value is fixed. For a per-input parameter (`weights`, `density`) a list of
+/// numbers is one value per input, as in `merge`, so a list of lists is swept. The points that differ only in `lambda` share one lambda-free merge, and each
 /// is that merge times its `lambda` by the engine's one multiplier (`MergeScale`), so every row's
 /// merge has the bits of `merge(...)` with the same arguments.
 enum SweepBuiltins {
