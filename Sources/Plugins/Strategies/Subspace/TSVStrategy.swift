@@ -33,8 +33,9 @@ public struct TSVStrategy: FactoredMergeStrategy {
 
     func merge(_ group: ModuleGroup) throws -> LowRank {
         if let nan = NonFiniteFactors.result(for: group) { return nan }
-        let n = group.deltas.count
-        let perInput = min(group.shape[0], group.shape[1]) / max(1, n)
+        let n = group.deltas.count, shape = group.shape
+        guard shape.count == 2 else { throw SeedloraError("internal: tsv: module \(group.name) has no inputs") }
+        let perInput = min(shape[0], shape[1]) / max(1, n)
         var lefts: [LinearAlgebra.Matrix] = [], rights: [LinearAlgebra.Matrix] = [], values: [Double] = []
         for delta in group.deltas {
             let svd = try FactoredSVD(delta)
