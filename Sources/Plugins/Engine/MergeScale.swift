@@ -79,18 +79,13 @@ extension ConfiguredStrategy {
 }
 
 /// A factored strategy followed by the final `lambda` multiplier.
-public struct LambdaScaledFactored<S: FactoredMergeStrategy>: FactoredMergeStrategy, LambdaScaled {
-    public static var info: StrategyInfo { S.info }
-    public let inner: S
+public struct LambdaScaledFactored: FactoredMerger, LambdaScaled {
+    public let inner: any FactoredMerger
     public let lambda: Double
 
-    public init(inner: S, lambda: Double) {
+    public init(inner: any FactoredMerger, lambda: Double) {
         self.inner = inner
         self.lambda = lambda
-    }
-
-    public init(parameters: ResolvedParameters, inputCount: Int) throws {
-        self.init(inner: try S(parameters: parameters, inputCount: inputCount), lambda: MergeScale.lambda(parameters))
     }
 
     public var unscaled: ConfiguredStrategy { .factored(inner) }

@@ -18,11 +18,11 @@ public struct SCEStrategy: DenseMergeStrategy {
         name: "sce",
         summary: "keep the entries the inputs disagree on most, weight inputs by their mean square, merge agreeing signs",
         reference: "SCE (FuseChat), arXiv:2408.07990; matches mergekit sce",
-        form: "dense: a full-rank delta per module",
+        form: MergeSpace.form("dense: a full-rank delta per module"),
         parameters: [
             ParameterSpec("select_topk", .real(0...1), default: .real(1),
                           doc: "fraction of entries kept by variance across inputs (1 keeps all)"),
-            MergeScale.parameter,
+            MergeScale.parameter, MergeSpace.parameter,
         ])
 
     let selectTopK: Double
