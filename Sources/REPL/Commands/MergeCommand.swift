@@ -80,8 +80,8 @@ struct MergeCommand: ParsableCommand {
         guard MergeRequest.Format(rawValue: format) != nil else {
             throw ValidationError("--format must be peft, delta or model, got '\(format)'")
         }
-        for param in params where !param.contains("=") {
-            throw ValidationError("--param takes name=value, got '\(param)'")
+        do { _ = try Assignment.parseAll(params, option: "--param") } catch let error as SeedloraError {
+            throw ValidationError(error.message)
         }
         if config == nil && adapters.isEmpty {
             throw ValidationError("give the adapter directories to merge (or --config recipe.yml)")
@@ -96,10 +96,7 @@ struct MergeCommand: ParsableCommand {
         let start = Terminal.now()
         var request = MergeRequest()
         request.method = method ?? "seedlora"
-        request.parameters = params.map { param in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
+        request.parameters = try Assignment.parseAll(params, option: "--param").map(\.pair)
         request.inputs = adapters
         var recipeBase: String?
         if let config {
@@ -170,10 +167,7 @@ struct MergeCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: out) && !force {
             throw SeedloraError(path: out, "output already exists; choose another --out or pass --force to replace it")
         }
-        let parameters = params.map { param -> (String, String) in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
+        let parameters = try Assignment.parseAll(params, option: "--param").map(\.pair)
         let diagnostics = session.mergeWithSeedStrategy(method, inputs: adapters, parameters: parameters, output: out,
                                                         format: format, rank: rank, dtype: dtype)
         ScriptRunner.finish(diagnostics, closing: session)
