@@ -39,16 +39,21 @@ enum TaskVectorParameters {
                       doc: "divide by the sum of the weights (linear) or by the agreeing count or weights (sign consensus); auto: \(auto)")
     }
 
+    /// `convention`, or `peft` for a method that does not declare it.
     static func convention(_ parameters: ResolvedParameters) -> MergeConvention {
-        parameters.choice("convention").flatMap(MergeConvention.init(rawValue:)) ?? .peft
+        guard parameters.declares(convention.name) else { return .peft }
+        return parameters.choice(convention.name).flatMap(MergeConvention.init(rawValue:)) ?? .peft
     }
 
+    /// `majority`, or `total` for a method that does not declare it.
     static func majority(_ parameters: ResolvedParameters) -> MajoritySign {
-        parameters.choice("majority").flatMap(MajoritySign.init(rawValue:)) ?? .total
+        guard parameters.declares(majority.name) else { return .total }
+        return parameters.choice(majority.name).flatMap(MajoritySign.init(rawValue:)) ?? .total
     }
 
-    /// The `normalize` setting, with `auto` resolved to `automatic`.
+    /// The `normalize` setting, with `auto` (or no `normalize` declared) resolved to `automatic`.
     static func normalize(_ parameters: ResolvedParameters, automatic: Bool) -> Bool {
+        guard parameters.declares("normalize") else { return automatic }
         switch parameters.choice("normalize") {
         case "true": return true
         case "false": return false

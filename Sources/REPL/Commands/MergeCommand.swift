@@ -39,8 +39,8 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, name=value (repeatable).", valueName: "name=value"))
     var params: [String] = []
 
-    @Option(name: .long, help: "Output form: peft (default), delta or model.")
-    var format: String = "peft"
+    @Option(name: .long, help: "Output form (see above).")
+    var format: MergeRequest.Format = .peft
 
     @Option(name: .long, help: "Write the best rank-K approximation as a PEFT adapter.")
     var rank: Int?
@@ -51,8 +51,8 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: "The base model directory, for --format model.")
     var base: String?
 
-    @Option(name: .long, help: "Stored dtype: f32, bf16 or f16 (default f32; the base's dtype for --format model).")
-    var dtype: String?
+    @Option(name: .long, help: "Stored dtype (default f32; the base's dtype for --format model).")
+    var dtype: ExportDType?
 
     @Option(name: .long, help: "Seed of the random masks (dare_*, della*) and of randomized SVD.")
     var seed: UInt64 = 0
@@ -75,16 +75,8 @@ struct MergeCommand: ParsableCommand {
     func validate() throws {
         if let rank, rank < 1 { throw ValidationError("--rank must be at least 1") }
         if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1") }
-        if let dtype {
-            guard let type = DType(userName: dtype), [.f32, .bf16, .f16].contains(type) else {
-                throw ValidationError("--dtype must be f32, bf16 or f16, got '\(dtype)'")
-            }
-        }
-        guard MergeRequest.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be peft, delta or model, got '\(format)'")
-        }
-        for param in params where !param.contains("=") {
-            throw ValidationError("--param takes name=value, got '\(param)'")
+        do { _ = try Assignment.parseAll(params, option: "--param") } catch let error as SeedloraError {
+            throw ValidationError(error.message)
         }
         if config == nil && adapters.isEmpty {
             throw ValidationError("give the adapter directories to merge (or --config recipe.yml)")
@@ -102,10 +94,7 @@ struct MergeCommand: ParsableCommand {
         let start = Terminal.now()
         var request = MergeRequest()
         request.method = method ?? "seedlora"
-        request.parameters = params.map { param in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
+        request.parameters = try Assignment.parseAll(params, option: "--param").map(\.pair)
         request.inputs = adapters
         var recipeBase: String?
         if let config {
@@ -117,10 +106,10 @@ struct MergeCommand: ParsableCommand {
             if dtype == nil { request.dtype = recipe.dtype }
         }
         request.output = out
-        request.format = MergeRequest.Format(rawValue: format) ?? .peft
+        request.format = format
         request.rank = rank
         request.maxRank = maxRank
-        if let dtype { request.dtype = DType(userName: dtype) }
+        if let dtype { request.dtype = dtype.dtype }
         request.base = base ?? (request.format == .model ? recipeBase : nil)
         request.seed = seed
         request.allowNonFinite = allowNonfinite
@@ -171,18 +160,15 @@ struct MergeCommand: ParsableCommand {
             if !diagnostics.isEmpty { ScriptRunner.finish(diagnostics, closing: session) }
         }
         guard let method, session.seedStrategyNames.contains(method) else { return false }
-        guard format != "model" else {
+        guard format != .model else {
             throw ValidationError("--format model is not available for strategies written in Seed; use --format delta or --rank K")
         }
         if FileManager.default.fileExists(atPath: out) && !force {
             throw SeedloraError(path: out, "output already exists; choose another --out or pass --force to replace it")
         }
-        let parameters = params.map { param -> (String, String) in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
+        let parameters = try Assignment.parseAll(params, option: "--param").map(\.pair)
         let diagnostics = session.mergeWithSeedStrategy(method, inputs: adapters, parameters: parameters, output: out,
-                                                        format: format, rank: rank, dtype: dtype)
+                                                        format: format.rawValue, rank: rank, dtype: dtype?.rawValue)
         ScriptRunner.finish(diagnostics, closing: session)
         if !quiet { Terminal.printError("seedlora: merged \(adapters.count) adapters with \(method) (\(plugin.joined(separator: ", "))); wrote \(out)") }
         return true
