@@ -35,7 +35,7 @@ struct SweepGridTests {
     @Test func badSpecificationsAreUsageErrorsNamingTheParameter() {
         for (option, fragment) in [("lambda=1:2:0", "the step is 0"), ("lambda=2:1:0.5", "away from the stop"),
                                    ("lambda=1:2", "three numbers"), ("lambda=a:2:1", "'a' is not a number"),
-                                   ("lambda", "name=start:stop:step"), ("lambda=1,,2", "empty value"),
+                                   ("lambda", "takes name=value"), ("lambda=", "has no values"), ("lambda=1,,2", "empty value"),
                                    ("lambda=0:1000:0.001", "at most 10000")] {
             #expect {
                 _ = try SweepGrid.parseAxis(option)
@@ -44,7 +44,9 @@ struct SweepGridTests {
                 return e.kind == .usage && e.message.contains(fragment)
             }
         }
-        #expect(throws: SeedloraError.self) { try SweepGrid(options: ["lambda=1", "lambda=2"]) }
+        #expect {
+            _ = try SweepGrid(options: ["lambda=1", "lambda=2"])
+        } throws: { error in (error as? SeedloraError)?.message == "--sweep sets 'lambda' twice" }
     }
 
     @Test func planSharesOneLambdaFreeMergePerOtherParameters() throws {

@@ -42,7 +42,7 @@ public struct SweepGrid: Sendable {
 
     /// The axes of `--sweep name=spec` options (see `SweepGrid.parseAxis`).
     public init(options: [String]) throws {
-        try self.init(axes: options.map { try Self.parseAxis($0) })
+        try self.init(axes: Assignment.parseAll(options, option: "--sweep").map { try Self.axis($0) })
     }
 
     public var names: [String] { axes.map(\.name) }
@@ -73,12 +73,14 @@ public struct SweepGrid: Sendable {
     /// to rounding), a comma list `a,b,c`, or, for per-input parameters such as `weights`, a list
     /// of points separated by `;` (`1,1,2;1,2,1`).
     public static func parseAxis(_ option: String) throws -> Axis {
-        guard let equals = option.firstIndex(of: "=") else {
-            throw SeedloraError(.usage, "--sweep takes name=start:stop:step or name=v1,v2,..., got '\(option)'")
-        }
-        let name = String(option[..<equals]).trimmingWhitespace()
-        let spec = String(option[option.index(after: equals)...]).trimmingWhitespace()
-        guard !name.isEmpty else { throw SeedloraError(.usage, "--sweep '\(option)': the parameter name is empty") }
+        try axis(Assignment(parsing: option, option: "--sweep"))
+    }
+
+    /// The values of one parsed `--sweep` setting.
+    static func axis(_ assignment: Assignment) throws -> Axis {
+        let name = assignment.name
+        let spec = assignment.value.trimmingWhitespace()
+        guard !spec.isEmpty else { throw SeedloraError(.usage, "--sweep \(name)= has no values") }
         if spec.contains(":") { return Axis(name: name, values: try range(spec, name: name)) }
         let separator: Character = spec.contains(";") ? ";" : ","
         let values = spec.split(separator: separator, omittingEmptySubsequences: false).map { String($0).trimmingWhitespace() }
