@@ -16,6 +16,7 @@ import TestSupport
             try fm.copyItem(atPath: Fixtures.adapter(name), toPath: dir + "/examples/adapters/" + name)
         }
         try fm.copyItem(atPath: Fixtures.root + "/examples/toy-math/eval", toPath: dir + "/examples/toy-math/eval")
+        try fm.copyItem(atPath: Fixtures.root + "/examples/toy-math/eval-sweep", toPath: dir + "/examples/toy-math/eval-sweep")
         try fm.copyItem(atPath: Fixtures.root + "/scripts/figures", toPath: dir + "/scripts/figures")
         return dir
     }
@@ -37,6 +38,7 @@ import TestSupport
         try #require(first.status == 0, "\(first.stderr)")
         let pngs = try FilePaths.list(dir + "/figs").filter { $0.hasSuffix(".png") }
         #expect(pngs.count >= 10)
+        #expect(pngs.contains("scale_sweep.png") && pngs.contains("strategies_cosine.png"))
         #expect(try FilePaths.list(dir + "/figs").filter { $0.hasSuffix(".svg") }.count == pngs.count)
         let firstCount = try #require(Self.counter(first.stderr))
         #expect(firstCount.cached == 0 && firstCount.ran >= 10)

@@ -102,7 +102,8 @@ struct MergeCommandTests {
         (["merge", "--method", "seedlor"] as [String], "Did you mean 'seedlora'?"),
         (["merge", "--param", "weights=1,2"], "one value per input"),
         (["merge", "--param", "nonsense"], "--param takes name=value"),
-        (["merge", "--dtype", "f8"], "--dtype must be f32, bf16 or f16"),
+        (["merge", "--dtype", "f8"], "Please provide one of 'f32', 'bf16' or 'f16'"),
+        (["merge", "--param", "=1"], "the name before '=' is empty"),
         (["merge", "--rank", "0"], "--rank must be at least 1"),
     ])
     func usageErrorsExitWith2(_ arguments: [String], _ message: String) throws {

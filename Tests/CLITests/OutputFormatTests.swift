@@ -55,7 +55,7 @@ struct OutputFormatTests {
     @Test(arguments: [
         (["--format", "delta", "--rank", "4"], "--rank applies to --format peft"),
         (["--format", "model"], "--format model needs --base"),
-        (["--format", "zip"], "--format must be peft, delta, model or mlx"),
+        (["--format", "zip"], "Please provide one of 'peft', 'delta', 'model' or 'mlx'"),
     ])
     func inconsistentOutputOptionsAreUsageErrors(_ options: [String], _ message: String) throws {
         let tmp = try Fixtures.temporaryDirectory()

@@ -242,6 +242,47 @@ struct Args {
     }
 }
 
+/// Binding by name, for builtins with many parameters: `args.string("title")` instead of
+/// `args.string(4)`, so inserting a parameter in the signature cannot shift the others. The
+/// positional accessors above stay; both read the same bound values. A name the signature does
+/// not declare is a bug in the builtin, reported as an internal error at the call (the golden
+/// and plot tests call every such builtin).
+extension Args {
+    /// The position of parameter `name` in the signature.
+    func position(_ name: String) throws -> Int {
+        guard let i = builtin.parameters.firstIndex(where: { $0.name == name }) else {
+            throw BuiltinError("internal: '\(builtin.name)' has no parameter '\(name)'", span: callSpan)
+        }
+        return i
+    }
+
+    func value(_ name: String) throws -> Value { self[try position(name)] }
+    func isNil(_ name: String) throws -> Bool { isNil(try position(name)) }
+    /// Whether the call gave `name` (rather than leaving its default).
+    func isGiven(_ name: String) throws -> Bool { given[try position(name)] }
+    /// Where the argument `name` is in the call (the call itself when it was not given).
+    func span(_ name: String) throws -> Span { spans[try position(name)] ?? callSpan }
+
+    func int(_ name: String) throws -> Int { try int(try position(name)) }
+    func optionalInt(_ name: String) throws -> Int? { try optionalInt(try position(name)) }
+    func double(_ name: String) throws -> Double { try double(try position(name)) }
+    func optionalDouble(_ name: String) throws -> Double? { try optionalDouble(try position(name)) }
+    func string(_ name: String) throws -> String { try string(try position(name)) }
+    func optionalString(_ name: String) throws -> String? { try optionalString(try position(name)) }
+    func bool(_ name: String) throws -> Bool { try bool(try position(name)) }
+    func list(_ name: String) throws -> [Value] { try list(try position(name)) }
+    func adapter(_ name: String) throws -> AdapterValue { try adapter(try position(name)) }
+    func tensor(_ name: String) throws -> Tensor { try tensor(try position(name)) }
+    func shape(_ name: String) throws -> [Int] { try shape(try position(name)) }
+
+    /// `bad argument #n 'name' to 'f' (expected ..., got ...)`, pointing at the argument.
+    func bad(_ name: String, _ expected: String, got: String? = nil) -> BuiltinError {
+        do { return bad(try position(name), expected, got: got) } catch let error as BuiltinError { return error } catch {
+            return BuiltinError("\(error)", span: callSpan)
+        }
+    }
+}
+
 enum Ranges {
     /// The number of elements, computed without overflow (huge ranges are still lazy).
     static func count(_ start: Int, _ stop: Int, _ step: Int) -> Int {

@@ -136,6 +136,23 @@ enum MergeBuiltins {
         }
     }
 
+    /// The engine's inputs for a builtin without `allow_nonfinite`/`base` keywords (`sweep`): non-finite
+    /// weights are refused, and a base given to `load(path, base=...)` serves DoRA inputs.
+    static func prepare(_ adapters: [AdapterValue], span: Span?, interp: Interpreter) throws -> MergeInput {
+        let loaded = try adapters.map { a -> PeftAdapter in
+            guard let source = a.source else {
+                throw BuiltinError("merge inputs must be adapters from load(...); \(a.label) is a merge result (export it and load it to merge again)", span: span)
+            }
+            return source
+        }
+        do {
+            let base = try adapters.lazy.compactMap(\.base).first.map { try Checkpoint(directory: $0) }
+            return try MergeEngine.prepare(loaded, options: .init(allowNonFinite: false, base: base))
+        } catch let error as SeedloraError {
+            throw BuiltinError(seedWords(error.description), span: span)
+        }
+    }
+
     /// The CLI's warnings for a merge that is probably a mistake, in Seed's words.
     static func warnAboutInputs(_ input: MergeInput, adapters: [AdapterValue], args: Args, interp: Interpreter) {
         for warning in MergeWarnings.inputs(input, shown: adapters.map(\.label)) { interp.warn(warning) }

@@ -13,8 +13,8 @@ enum PlotBuiltins {
                 "A figure: kind \"line\", \"scatter\", \"bar\", \"heatmap\", \"histogram\" or \"density\" (the data each takes: docs/language.md); file= also saves it.",
                 example: "f = plot(\"line\", y={\"seed 42\": [3, 2, 1]}, title=\"spectrum\", logy=true)") { args, interp in
             let figure = FigureValue(plot: try PlotArguments(args).plot())
-            if let file = try args.optionalString(18) {
-                try save(figure, file, interp: interp, span: args.spans[18] ?? args.callSpan)
+            if let file = try args.optionalString("file") {
+                try save(figure, file, interp: interp, span: try args.span("file"))
             }
             return .figure(figure)
         },

@@ -12,15 +12,10 @@ struct PlotArguments {
     let args: Args
     init(_ args: Args) { self.args = args }
 
-    enum I {
-        static let kind = 0, data = 1, x = 2, y = 3, title = 4, xlabel = 5, ylabel = 6, legend = 7, logx = 8, logy = 9
-        static let rows = 10, columns = 11, bins = 12, annotate = 13, range = 14, errors = 15, width = 16, height = 17
-    }
-
     func plot() throws -> Plot {
-        let kindName = try args.string(I.kind)
+        let kindName = try args.string("kind")
         guard let kind = Plot.Kind(rawValue: kindName) else {
-            throw args.bad(I.kind, Plot.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "), got: "\"\(kindName)\"")
+            throw args.bad("kind", Plot.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "), got: "\"\(kindName)\"")
         }
         let content: Plot.Content
         do {
@@ -30,24 +25,24 @@ struct PlotArguments {
             case .bar: content = try bars()
             case .heatmap: content = .heatmap(try matrix())
             case .histogram:
-                content = .histogram(try Plot.Histogram(try samples(), bins: try args.int(I.bins), range: try range()))
+                content = .histogram(try Plot.Histogram(try samples(), bins: try args.int("bins"), range: try range()))
             case .density:
                 content = .density(try Plot.densityCurves(try samples(), range: try range()))
             }
         } catch let error as SeedloraError {
             throw BuiltinError("plot: \(error.message)", span: args.callSpan)
         }
-        let legendName = try args.string(I.legend).lowercased()
+        let legendName = try args.string("legend").lowercased()
         let legend = legendName == "none" ? Plot.Legend.hidden
             : Plot.Legend.allCases.first { $0.rawValue.lowercased() == legendName }
         guard let legend else {
-            throw args.bad(I.legend, "one of " + (["none"] + Plot.Legend.allCases.map { $0.rawValue.lowercased() }).joined(separator: ", "))
+            throw args.bad("legend", "one of " + (["none"] + Plot.Legend.allCases.map { $0.rawValue.lowercased() }).joined(separator: ", "))
         }
-        let width = try args.int(I.width), height = try args.int(I.height)
-        guard (100...8000).contains(width) else { throw args.bad(I.width, "a width from 100 to 8000 pixels") }
-        guard (100...8000).contains(height) else { throw args.bad(I.height, "a height from 100 to 8000 pixels") }
-        var result = Plot(content, title: try args.string(I.title), xLabel: try args.string(I.xlabel), yLabel: try args.string(I.ylabel),
-                          legend: legend, logX: try args.bool(I.logx), logY: try args.bool(I.logy), width: width, height: height)
+        let width = try args.int("width"), height = try args.int("height")
+        guard (100...8000).contains(width) else { throw args.bad("width", "a width from 100 to 8000 pixels") }
+        guard (100...8000).contains(height) else { throw args.bad("height", "a height from 100 to 8000 pixels") }
+        var result = Plot(content, title: try args.string("title"), xLabel: try args.string("xlabel"), yLabel: try args.string("ylabel"),
+                          legend: legend, logX: try args.bool("logx"), logY: try args.bool("logy"), width: width, height: height)
         if kind == .heatmap || (kind == .bar && result.logX) { result.logX = false }
         // One unnamed series (y=[...]) needs no legend.
         if Self.seriesNames(content).allSatisfy(\.isEmpty) { result.legend = .hidden }
@@ -66,7 +61,7 @@ struct PlotArguments {
     // MARK: conversions
 
     /// Numbers of a list, tensor, delta or adapter (all modules).
-    func numbers(_ value: Value, _ i: Int) throws -> [Double] {
+    func numbers(_ value: Value, _ parameter: String) throws -> [Double] {
         switch value {
         case let .tensor(t): return t.data.map(Double.init)
         case let .delta(d): return d.form.dense.data.map(Double.init)
@@ -74,23 +69,23 @@ struct PlotArguments {
         case let .list(l):
             // A list of tensors or deltas is their elements, one after another.
             if l.items.allSatisfy({ switch $0 { case .tensor, .delta: return true; default: return false } }), !l.items.isEmpty {
-                return try l.items.flatMap { try numbers($0, i) }
+                return try l.items.flatMap { try numbers($0, parameter) }
             }
             return try l.items.map { item in
-                guard let x = item.asDouble else { throw args.bad(i, "a list of numbers", got: "a list holding \(item.typeName)") }
+                guard let x = item.asDouble else { throw args.bad(parameter, "a list of numbers", got: "a list holding \(item.typeName)") }
                 return x
             }
         case let .range(a, b, s):
             guard Ranges.count(a, b, s) <= args.limits.collectionCount else {
-                throw args.bad(i, "a range of at most \(args.limits.collectionCount) numbers", got: "\(Ranges.count(a, b, s)) numbers")
+                throw args.bad(parameter, "a range of at most \(args.limits.collectionCount) numbers", got: "\(Ranges.count(a, b, s)) numbers")
             }
             return Ranges.elements(a, b, s).compactMap(\.asDouble)
-        default: throw args.bad(i, "a list of numbers or a tensor")
+        default: throw args.bad(parameter, "a list of numbers or a tensor")
         }
     }
 
-    func strings(_ value: Value, _ i: Int) throws -> [String] {
-        guard case let .list(l) = value else { throw args.bad(i, "a list of labels") }
+    func strings(_ value: Value, _ parameter: String) throws -> [String] {
+        guard case let .list(l) = value else { throw args.bad(parameter, "a list of labels") }
         return l.items.map { if case let .string(s) = $0 { return s }; return Printer.repr($0) }
     }
 
@@ -102,17 +97,17 @@ struct PlotArguments {
         return [("", value)]
     }
 
-    func tableColumn(_ table: Table, _ nameIndex: Int) throws -> [String] {
-        switch args[nameIndex] {
+    func tableColumn(_ table: Table, _ parameter: String) throws -> [String] {
+        switch try args.value(parameter) {
         case let .string(s): return [s]
-        case let .list(l): return try l.items.map { guard case let .string(s) = $0 else { throw args.bad(nameIndex, "column names") }; return s }
-        default: throw args.bad(nameIndex, "a column name of the data table")
+        case let .list(l): return try l.items.map { guard case let .string(s) = $0 else { throw args.bad(parameter, "column names") }; return s }
+        default: throw args.bad(parameter, "a column name of the data table")
         }
     }
 
-    func column(_ table: Table, _ name: String, _ i: Int) throws -> [Value] {
+    func column(_ table: Table, _ name: String, _ parameter: String) throws -> [Value] {
         guard let values = table.column(name) else {
-            throw args.bad(i, "a column of the table (\(table.columns.joined(separator: ", ")))", got: "\"\(name)\"")
+            throw args.bad(parameter, "a column of the table (\(table.columns.joined(separator: ", ")))", got: "\"\(name)\"")
         }
         return values
     }
@@ -120,23 +115,23 @@ struct PlotArguments {
     // MARK: kinds
 
     func series() throws -> [Plot.Series] {
-        if case let .table(table) = args[I.data] {
-            guard let xName = try tableColumn(table, I.x).first else { throw args.bad(I.x, "a column name") }
-            let xs = try numbers(.list(try column(table, xName, I.x)), I.x)
-            return try tableColumn(table, I.y).map { name in
-                Plot.Series(name: name, x: xs, y: try numbers(.list(try column(table, name, I.y)), I.y))
+        if case let .table(table) = try args.value("data") {
+            guard let xName = try tableColumn(table, "x").first else { throw args.bad("x", "a column name") }
+            let xs = try numbers(.list(try column(table, xName, "x")), "x")
+            return try tableColumn(table, "y").map { name in
+                Plot.Series(name: name, x: xs, y: try numbers(.list(try column(table, name, "y")), "y"))
             }
         }
-        guard !args.isNil(I.y) else { throw args.bad(I.y, "the y values (a list, tensor or dict of them)") }
-        let sharedX = args.isNil(I.x) ? nil : try numbers(args[I.x], I.x)
-        return try named(args[I.y]).map { name, value in
+        guard try !args.isNil("y") else { throw args.bad("y", "the y values (a list, tensor or dict of them)") }
+        let sharedX = try args.isNil("x") ? nil : try numbers(try args.value("x"), "x")
+        return try named(try args.value("y")).map { name, value in
             if case let .dict(d) = value, let x = d.get(.string("x")), let y = d.get(.string("y")) {
-                return Plot.Series(name: name, x: try numbers(x, I.y), y: try numbers(y, I.y))
+                return Plot.Series(name: name, x: try numbers(x, "y"), y: try numbers(y, "y"))
             }
-            let ys = try numbers(value, I.y)
+            let ys = try numbers(value, "y")
             if let sharedX {
                 guard sharedX.count == ys.count else {
-                    throw args.bad(I.x, "\(ys.count) x values (one per y\(name.isEmpty ? "" : " of '\(name)'"))", got: "\(sharedX.count)")
+                    throw args.bad("x", "\(ys.count) x values (one per y\(name.isEmpty ? "" : " of '\(name)'"))", got: "\(sharedX.count)")
                 }
                 return Plot.Series(name: name, x: sharedX, y: ys)
             }
@@ -145,21 +140,21 @@ struct PlotArguments {
     }
 
     func bars() throws -> Plot.Content {
-        if case let .table(table) = args[I.data] {
-            guard let xName = try tableColumn(table, I.x).first else { throw args.bad(I.x, "a column name") }
-            let categories = try column(table, xName, I.x).map { if case let .string(s) = $0 { return s }; return Printer.repr($0) }
-            let series = try tableColumn(table, I.y).map { name in
-                Plot.BarSeries(name: name, values: try numbers(.list(try column(table, name, I.y)), I.y))
+        if case let .table(table) = try args.value("data") {
+            guard let xName = try tableColumn(table, "x").first else { throw args.bad("x", "a column name") }
+            let categories = try column(table, xName, "x").map { if case let .string(s) = $0 { return s }; return Printer.repr($0) }
+            let series = try tableColumn(table, "y").map { name in
+                Plot.BarSeries(name: name, values: try numbers(.list(try column(table, name, "y")), "y"))
             }
             return .bar(categories: categories, series: series)
         }
-        let categories = try strings(args[I.x], I.x)
-        let errors = args.isNil(I.errors) ? [:] : Dictionary(try named(args[I.errors]).map { ($0.0, try numbers($0.1, I.errors)) },
+        let categories = try strings(try args.value("x"), "x")
+        let errors = try args.isNil("errors") ? [:] : Dictionary(try named(try args.value("errors")).map { ($0.0, try numbers($0.1, "errors")) },
                                                             uniquingKeysWith: { a, _ in a })
-        let series = try named(args[I.y]).map { name, value in
-            let values = try numbers(value, I.y)
+        let series = try named(try args.value("y")).map { name, value in
+            let values = try numbers(value, "y")
             guard values.count == categories.count else {
-                throw args.bad(I.y, "\(categories.count) values per series (one per category)", got: "\(values.count) in '\(name)'")
+                throw args.bad("y", "\(categories.count) values per series (one per category)", got: "\(values.count) in '\(name)'")
             }
             return Plot.BarSeries(name: name, values: values, errors: errors[name])
         }
@@ -168,32 +163,32 @@ struct PlotArguments {
 
     func matrix() throws -> Plot.Matrix {
         let rows: [[Double]]
-        switch args[I.data] {
+        switch try args.value("data") {
         case let .tensor(t) where t.rank == 2:
             rows = (0..<t.rows).map { r in t.data[r * t.cols..<(r + 1) * t.cols].map(Double.init) }
-        case let .list(l): rows = try l.items.map { try numbers($0, I.data) }
-        default: throw args.bad(I.data, "a 2-D tensor or a list of lists of numbers")
+        case let .list(l): rows = try l.items.map { try numbers($0, "data") }
+        default: throw args.bad("data", "a 2-D tensor or a list of lists of numbers")
         }
         let columnCount = rows.first?.count ?? 0
-        let rowLabels = args.isNil(I.rows) ? rows.indices.map(String.init) : try strings(args[I.rows], I.rows)
-        let columnLabels = args.isNil(I.columns) ? (0..<columnCount).map(String.init) : try strings(args[I.columns], I.columns)
+        let rowLabels = try args.isNil("rows") ? rows.indices.map(String.init) : try strings(try args.value("rows"), "rows")
+        let columnLabels = try args.isNil("columns") ? (0..<columnCount).map(String.init) : try strings(try args.value("columns"), "columns")
         return try Plot.Matrix(values: rows, rowLabels: rowLabels, columnLabels: columnLabels,
-                               annotate: try args.bool(I.annotate), colorRange: try range())
+                               annotate: try args.bool("annotate"), colorRange: try range())
     }
 
     func samples() throws -> [Plot.Sample] {
-        guard !args.isNil(I.data) else { throw args.bad(I.data, "the values (a tensor, list, adapter, or a dict of them)") }
-        return try named(args[I.data]).map { name, value in
+        guard try !args.isNil("data") else { throw args.bad("data", "the values (a tensor, list, adapter, or a dict of them)") }
+        return try named(try args.value("data")).map { name, value in
             if case let .tensor(t) = value { return Plot.Sample(name: name, tensor: t) }
-            return Plot.Sample(name: name, values: try numbers(value, I.data))
+            return Plot.Sample(name: name, values: try numbers(value, "data"))
         }
     }
 
     func range() throws -> ClosedRange<Double>? {
-        guard !args.isNil(I.range) else { return nil }
-        let bounds = try numbers(args[I.range], I.range)
+        guard try !args.isNil("range") else { return nil }
+        let bounds = try numbers(try args.value("range"), "range")
         guard bounds.count == 2, bounds[0] < bounds[1], bounds.allSatisfy(\.isFinite) else {
-            throw args.bad(I.range, "[lo, hi] with lo < hi")
+            throw args.bad("range", "[lo, hi] with lo < hi")
         }
         return bounds[0]...bounds[1]
     }

@@ -80,39 +80,16 @@ public enum MergePipeline {
         let strategy = first.strategy
         var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
         var files: [String] = []
-        var cardFields = ModelCard(info: entry.info, resolved: resolved, seed: request.seed, inputs: request.inputs)
-        cardFields.parameterSets = groups.count
-        cardFields.base = request.base
-        cardFields.notes = input.notes
-        let card = cardFields.render(format: request.format, rank: request.rank)
+        let card = Self.card(request, info: entry.info, resolved: resolved, parameterSets: groups.count, notes: input.notes)
 
         try Exporter.export(to: request.output, force: request.replace, .commandLine) { directory in
             switch request.format {
             case .peft, .mlx:
-                var modules: [PeftExport.Module]
-                switch strategy {
-                case .factored:
-                    modules = try runFactored(groups, input: input, cancellation: cancellation)
-                    clock.mark("merge")
-                    if let k = request.rank {
-                        (modules, energy) = try RankReduction.reduce(modules, rank: k, cancellation: cancellation)
-                        clock.mark("rank-\(k) SVD")
-                    }
-                case .dense, .denseMerger:
-                    let k = request.rank ?? 0
-                    var results: [(PeftExport.Module, Double)] = []
-                    let seed = request.seed
-                    let perModule = denseStrategies(groups, count: input.modules.count)
-                    try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
-                        transform: { group, merged in
-                            let index = input.modules.firstIndex { $0.name == group.name } ?? 0
-                            return try Exporter.rankK(merged, name: group.name, kind: group.kind, index: index, rank: k, seed: seed)
-                        },
-                        consume: { _, result in results.append(result) })
-                    modules = results.map(\.0)
-                    energy = RankReduction.Report(energies: results.map(\.1))
-                    clock.mark("merge + rank-\(k) SVD")
-                }
+                // The method's result without lambda, then lambda, as every sweep point (see LambdaFreeMerge).
+                let merge = try LambdaFreeMerge.compute(groups, input: input, rank: request.rank, seed: request.seed,
+                                                        cancellation: cancellation, progress: progress, clock: &clock)
+                let modules = merge.scaled(by: groups)
+                energy = merge.energy
                 if request.format == .mlx {
                     let export = MlxExport(modules: modules, dtype: request.dtype ?? .f32, inputs: input.adapters, modelCard: card)
                     try checkMaxRank(export.rank, request)
@@ -192,6 +169,16 @@ public enum MergePipeline {
         }
     }
 
+    /// The model card of a merge made by `request` (one shared rendering: see `ModelCard`).
+    static func card(_ request: MergeRequest, info: StrategyInfo, resolved: ResolvedParameters, parameterSets: Int = 1,
+                     notes: [String]) -> String {
+        var fields = ModelCard(info: info, resolved: resolved, seed: request.seed, inputs: request.inputs)
+        fields.parameterSets = parameterSets
+        fields.base = request.base
+        fields.notes = notes
+        return fields.render(format: request.format, rank: request.rank)
+    }
+
     /// Refuses impossible requests before any file is read.
     static func check(_ request: MergeRequest, entry: StrategyEntry) throws {
         guard !request.inputs.isEmpty else { throw SeedloraError(.usage, "no input adapters given") }
@@ -202,7 +189,7 @@ public enum MergePipeline {
         if request.format == .model && request.base == nil {
             throw SeedloraError(.usage, "--format model needs --base MODEL_DIR (the base checkpoint the adapters were trained on)")
         }
-        if entry.form == .dense && (request.format == .peft || request.format == .mlx) && request.rank == nil {
+        if entry.form(for: request.parameters) == .dense && (request.format == .peft || request.format == .mlx) && request.rank == nil {
             throw SeedloraError(.usage, "\(entry.info.name) computes a full-rank delta; say how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
         }
     }

@@ -29,7 +29,7 @@ public enum NonFiniteMerge {
     /// Runs a factored strategy; the affected modules of the result carry NaN. A strategy that
     /// fails on the non-finite values (e.g. an SVD) gives NaN for every module, since its
     /// statistics may span modules.
-    static func run(_ strategy: any FactoredMergeStrategy, on input: MergeInput,
+    static func run(_ strategy: any FactoredMerger, on input: MergeInput,
                     cancellation: Cancellation) throws -> [LowRank] {
         let affected = Set(affected(input))
         guard !affected.isEmpty else { return try strategy.merge(input, cancellation: cancellation) }

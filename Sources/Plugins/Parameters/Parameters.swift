@@ -130,58 +130,6 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Parameters after validation: every declared name has a value of its declared kind.
-public struct ResolvedParameters: Sendable {
-    public let values: [String: ParameterValue]
-
-    /// Validates `raw` (name → text) against `specs` for `inputCount` inputs.
-    public init(_ raw: [(String, String)], specs: [ParameterSpec], inputCount: Int, strategy: String) throws {
-        var values: [String: ParameterValue] = [:]
-        for spec in specs { values[spec.name] = spec.resolvedDefault(inputCount: inputCount) }
-        var given = Set<String>()
-        for (name, text) in raw {
-            guard let spec = specs.first(where: { $0.name == name }) else {
-                let known = specs.map(\.name).joined(separator: ", ")
-                let hint = Suggest.closest(to: name, in: specs.map(\.name)).map { " Did you mean '\($0)'?" } ?? ""
-                throw SeedloraError(.usage, "\(strategy) has no parameter '\(name)'.\(hint) Its parameters: \(known.isEmpty ? "none" : known)")
-            }
-            guard given.insert(name).inserted else { throw SeedloraError(.usage, "\(strategy): parameter \(name) given twice") }
-            values[name] = try spec.resolve(text, inputCount: inputCount, strategy: strategy)
-        }
-        self.values = values
-    }
-
-    public func real(_ name: String) -> Double {
-        if case let .real(x)? = values[name] { return x }
-        return 0
-    }
-
-    public func integer(_ name: String) -> Int {
-        if case let .integer(i)? = values[name] { return i }
-        return 0
-    }
-
-    public func reals(_ name: String) -> [Double] {
-        if case let .reals(xs)? = values[name] { return xs }
-        return []
-    }
-
-    public func choice(_ name: String) -> String? {
-        if case let .choice(word)? = values[name] { return word }
-        return nil
-    }
-
-    public func index(_ name: String) -> Int? {
-        if case let .index(i)? = values[name] { return i }
-        return nil
-    }
-
-    public func boolean(_ name: String) -> Bool {
-        if case let .boolean(b)? = values[name] { return b }
-        return false
-    }
-}
-
 extension String {
     func trimmingWhitespace() -> String {
         var s = Substring(self)

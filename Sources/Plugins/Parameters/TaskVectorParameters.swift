@@ -14,9 +14,8 @@ enum TaskVectorParameters {
         "density", .realPerInput(0...1), default: .reals([0.5]),
         doc: "fraction of each input's entries to keep (1 keeps all); one value, or one per input")
 
-    static let lambda = ParameterSpec(
-        "lambda", .real(-1e6...1e6), default: .real(1),
-        doc: "factor applied to the merged delta")
+    /// The engine's final multiplier (`MergeScale`), as every strategy declares it.
+    static let lambda = MergeScale.parameter
 
     static let convention = ParameterSpec(
         "convention", .choice(MergeConvention.allCases.map(\.rawValue)), default: .choice(MergeConvention.peft.rawValue),
@@ -40,16 +39,21 @@ enum TaskVectorParameters {
                       doc: "divide by the sum of the weights (linear) or by the agreeing count or weights (sign consensus); auto: \(auto)")
     }
 
+    /// `convention`, or `peft` for a method that does not declare it.
     static func convention(_ parameters: ResolvedParameters) -> MergeConvention {
-        parameters.choice("convention").flatMap(MergeConvention.init(rawValue:)) ?? .peft
+        guard parameters.declares(convention.name) else { return .peft }
+        return parameters.choice(convention.name).flatMap(MergeConvention.init(rawValue:)) ?? .peft
     }
 
+    /// `majority`, or `total` for a method that does not declare it.
     static func majority(_ parameters: ResolvedParameters) -> MajoritySign {
-        parameters.choice("majority").flatMap(MajoritySign.init(rawValue:)) ?? .total
+        guard parameters.declares(majority.name) else { return .total }
+        return parameters.choice(majority.name).flatMap(MajoritySign.init(rawValue:)) ?? .total
     }
 
-    /// The `normalize` setting, with `auto` resolved to `automatic`.
+    /// The `normalize` setting, with `auto` (or no `normalize` declared) resolved to `automatic`.
     static func normalize(_ parameters: ResolvedParameters, automatic: Bool) -> Bool {
+        guard parameters.declares("normalize") else { return automatic }
         switch parameters.choice("normalize") {
         case "true": return true
         case "false": return false
@@ -59,7 +63,7 @@ enum TaskVectorParameters {
 }
 
 extension TaskVectorMerge {
-    /// A preset of the family built from resolved parameters: `weights`, `lambda`, and (when the
+    /// A preset of the family built from resolved parameters: `weights`, and (when the
     /// strategy declares them) `convention`, `majority`, `normalize`. `automaticNormalize` is what
     /// `normalize=auto` means for the chosen convention. Random masks rescale by 1/p (peft) or to
     /// the L1 norm (mergekit).
@@ -76,7 +80,7 @@ extension TaskVectorMerge {
             combination: Combination(
                 rule: rule, convention: convention,
                 normalize: TaskVectorParameters.normalize(parameters, automatic: automaticNormalize(convention)),
-                lambda: parameters.real("lambda"), weights: parameters.reals("weights")),
+                weights: parameters.reals("weights")),
             seed: seed)
     }
 }

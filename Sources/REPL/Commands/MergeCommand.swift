@@ -42,7 +42,7 @@ struct MergeCommand: ParsableCommand {
 
     @Option(name: .long, help: "Output form: peft (default), delta, model or mlx (an mlx-lm adapter).",
             completion: .list(MergeRequest.Format.allCases.map(\.rawValue)))
-    var format: String = "peft"
+    var format: MergeRequest.Format = .peft
 
     // `.unconditional`: a negative value is read as the value (and refused with the reason), not
     // as an unknown option.
@@ -56,8 +56,8 @@ struct MergeCommand: ParsableCommand {
             completion: .directory)
     var base: String?
 
-    @Option(name: .long, help: "Stored dtype: f32, bf16 or f16 (default f32; the base's dtype for --format model).")
-    var dtype: String?
+    @Option(name: .long, help: "Stored dtype (default f32; the base's dtype for --format model).")
+    var dtype: ExportDType?
 
     @Option(name: .long, help: "Seed of the random masks (dare_*, della*) and of randomized SVD.")
     var seed: UInt64 = 0
@@ -71,6 +71,9 @@ struct MergeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing on success.")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Merge at every value: name=start:stop:step (stop included) or name=v1,v2,...; repeat for a grid. Writes OUT/<name>=<value>/ per point and OUT/sweep.csv.", valueName: "name=values"))
+    var sweep: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("A .seed file defining strategies (`strategy name(deltas, weights, ...) { ... }`); repeatable.", valueName: "file"))
     var plugin: [String] = []
 
@@ -78,16 +81,11 @@ struct MergeCommand: ParsableCommand {
         if let rank, rank < 1 { throw ValidationError("--rank must be at least 1, got \(rank)") }
         if let maxRank, maxRank < 1 { throw ValidationError("--max-rank must be at least 1, got \(maxRank)") }
         if out.isEmpty { throw ValidationError("--out is an empty path; give the output directory") }
-        if let dtype {
-            guard let type = DType(userName: dtype), [.f32, .bf16, .f16].contains(type) else {
-                throw ValidationError("--dtype must be f32, bf16 or f16, got '\(dtype)'")
-            }
+        do { _ = try Assignment.parseAll(params, option: "--param") } catch let error as SeedloraError {
+            throw ValidationError(error.message)
         }
-        guard MergeRequest.Format(rawValue: format) != nil else {
-            throw ValidationError("--format must be peft, delta, model or mlx, got '\(format)'")
-        }
-        for param in params where !param.contains("=") {
-            throw ValidationError("--param takes name=value, got '\(param)'")
+        if !sweep.isEmpty && !plugin.isEmpty {
+            throw ValidationError("--sweep runs the built-in strategies; it does not combine with --plugin")
         }
         if config == nil && adapters.isEmpty {
             throw ValidationError("give the adapter directories to merge (or --config recipe.yml)")
@@ -101,6 +99,7 @@ struct MergeCommand: ParsableCommand {
         let start = Terminal.now()
         let request = try makeRequest()
         if !plugin.isEmpty, try runSeedStrategy(request, start: start) { return }
+        if !sweep.isEmpty { return try runSweep(request) }
         let progress = quiet ? nil : Terminal.progressReporter(label: "modules")
         let report = try MergePipeline.run(request, progress: progress)
         Terminal.endProgress()
@@ -114,10 +113,7 @@ struct MergeCommand: ParsableCommand {
     private func makeRequest() throws -> MergeRequest {
         var request = MergeRequest()
         request.method = method ?? "seedlora"
-        request.parameters = params.map { param in
-            let parts = param.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]).trimmingCharacters(in: .whitespaces), parts.count > 1 ? String(parts[1]) : "")
-        }
+        request.parameters = try Assignment.parseAll(params, option: "--param").map(\.pair)
         request.inputs = adapters
         var recipeBase: String?
         if let config {
@@ -129,10 +125,10 @@ struct MergeCommand: ParsableCommand {
             if dtype == nil { request.dtype = recipe.dtype }
         }
         request.output = out
-        request.format = MergeRequest.Format(rawValue: format) ?? .peft
+        request.format = format
         request.rank = rank
         request.maxRank = maxRank
-        if let dtype { request.dtype = DType(userName: dtype) }
+        if let dtype { request.dtype = dtype.dtype }
         request.base = base ?? (request.format == .model ? recipeBase : nil)
         request.seed = seed
         request.allowNonFinite = allowNonfinite

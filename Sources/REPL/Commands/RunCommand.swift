@@ -1,6 +1,7 @@
 import ArgumentParser
 import Kernel
 import Ops
+import Plugins
 
 /// `seedlora run FILE.seed [--set k=v ...]`: runs a script; stops at the first error.
 struct RunCommand: ParsableCommand {
@@ -36,34 +37,23 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        for assignment in assignments {
-            guard let eq = assignment.firstIndex(of: "="), !assignment[..<eq].isEmpty else {
-                throw ValidationError("--set takes name=value, got '\(assignment)'")
-            }
+        do { _ = try Assignment.parseAll(assignments, option: "--set") } catch let error as SeedloraError {
+            throw ValidationError(error.message)
         }
     }
 
     func run() throws {
         memory.apply()
         let session = ScriptRunner.makeSession(quiet: quiet)
-        for assignment in assignments {
-            guard let eq = assignment.firstIndex(of: "=") else { continue }
-            session.set(String(assignment[..<eq]), text: String(assignment[assignment.index(after: eq)...]))
-        }
+        let parameters = try Assignment.parseAll(assignments, option: "--set")
+        for assignment in parameters { session.set(assignment.name, text: assignment.value) }
         Interrupts.install(session.cancellation)
         if let cells = CellMode(file: file, store: store, noStore: noStore, explain: explain, fresh: fresh) {
-            cells.run(session, parameters: parameters)
+            cells.run(session, parameters: parameters.map(\.pair))
             return
         }
         let diagnostics = session.runFile(file)
         ScriptRunner.finish(diagnostics, closing: session)
-    }
-
-    var parameters: [(String, String)] {
-        assignments.compactMap { assignment in
-            guard let eq = assignment.firstIndex(of: "=") else { return nil }
-            return (String(assignment[..<eq]), String(assignment[assignment.index(after: eq)...]))
-        }
     }
 }
 
