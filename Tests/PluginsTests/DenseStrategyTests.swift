@@ -62,7 +62,7 @@ struct DenseStrategyTests {
 
     @Test func sceInputWeightsMatchReference() throws {
         let merges = try Fixtures.json("merges.json")
-        let strategy = try #require(try Dense.strategy("sce", [("select_topk", "0.5")]) as? SCEStrategy)
+        let strategy = try #require(try Dense.unscaled("sce", [("select_topk", "0.5")]) as? SCEStrategy)
         for module in try Dense.modules() {
             let want = try #require(merges["methods"]?["sce_topk05"]?["per_module"]?[module.name]?["weights"]?.arrayValue)
                 .compactMap(\.numberValue)

@@ -28,10 +28,20 @@ enum Dense {
         return strategy
     }
 
+    /// The strategy inside the registry's final lambda multiplier (`LambdaScaledDense`).
+    static func unscaled(_ name: String, _ params: [(String, String)] = [], inputs: Int = 3,
+                         seed: UInt64 = 0) throws -> any DenseModuleMerger {
+        let configured = try strategy(name, params, inputs: inputs, seed: seed)
+        guard let scaled = configured as? any LambdaScaled, case let .dense(inner) = scaled.unscaled else {
+            return configured
+        }
+        return inner
+    }
+
     /// The shared core of a TIES/DARE-family strategy (to look at one input's sparsification).
     static func core(_ name: String, _ params: [(String, String)] = [], inputs: Int = 3,
                      seed: UInt64 = 0) throws -> TaskVectorMerge {
-        switch try strategy(name, params, inputs: inputs, seed: seed) {
+        switch try unscaled(name, params, inputs: inputs, seed: seed) {
         case let s as MagnitudePruneStrategy: return s.core
         case let s as TiesStrategy: return s.core
         case let s as DareLinearStrategy: return s.core

@@ -80,7 +80,7 @@ public enum MergeEngine {
     }
 
     /// Runs `strategy` and returns the merged modules in the input's order.
-    public static func run(_ strategy: any FactoredMergeStrategy, on input: MergeInput,
+    public static func run(_ strategy: any FactoredMerger, on input: MergeInput,
                            cancellation: Cancellation = Cancellation()) throws -> [PeftExport.Module] {
         let merged = try strategy.merge(input, cancellation: cancellation)
         guard merged.count == input.modules.count else {

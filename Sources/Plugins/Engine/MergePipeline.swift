@@ -178,7 +178,7 @@ public enum MergePipeline {
         if request.format == .model && request.base == nil {
             throw SeedloraError(.usage, "--format model needs --base MODEL_DIR (the base checkpoint the adapters were trained on)")
         }
-        if entry.form == .dense && request.format == .peft && request.rank == nil {
+        if entry.form(for: request.parameters) == .dense && request.format == .peft && request.rank == nil {
             throw SeedloraError(.usage, "\(entry.info.name) computes a full-rank delta; say how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
         }
     }

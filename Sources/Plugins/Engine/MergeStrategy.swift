@@ -45,18 +45,27 @@ public struct MergeInput: Sendable {
     public let modules: [ModuleGroup]
     /// The base model, when given: needed for DoRA inputs (and merged checkpoints).
     public let base: Checkpoint?
+    /// Each module's position in the full sorted module list (a subset keeps them): part of the
+    /// key of random streams, so a module draws the same masks however the modules are grouped.
+    public let positions: [Int]
     public var inputCount: Int { adapters.count }
     public var hasDoRA: Bool { modules.contains { $0.hasDoRA } }
 
     public init(adapters: [PeftAdapter], modules: [ModuleGroup], base: Checkpoint? = nil) {
+        self.init(adapters: adapters, modules: modules, base: base, positions: Array(modules.indices))
+    }
+
+    init(adapters: [PeftAdapter], modules: [ModuleGroup], base: Checkpoint?, positions: [Int]) {
         self.adapters = adapters
         self.modules = modules
         self.base = base
+        self.positions = positions
     }
 
     /// The same inputs restricted to some modules (in the order given).
     public func subset(_ indices: [Int]) -> MergeInput {
-        MergeInput(adapters: adapters, modules: indices.map { modules[$0] }, base: base)
+        MergeInput(adapters: adapters, modules: indices.map { modules[$0] }, base: base,
+                   positions: indices.map { positions[$0] })
     }
 
     /// Every input's true delta of module `index`, dense. A DoRA input's delta depends on the
@@ -77,13 +86,9 @@ public struct MergeInput: Sendable {
     }
 }
 
-/// A merge method whose result is computed exactly on the factors and is itself low-rank.
-///
-/// Strategies are plain values built from resolved parameters; they do no I/O. The engine checks
-/// inputs and handles export; a strategy only maps module groups to merged deltas.
-public protocol FactoredMergeStrategy: Sendable {
-    static var info: StrategyInfo { get }
-    init(parameters: ResolvedParameters, inputCount: Int) throws
+/// Anything that merges module groups exactly on the factors into low-rank deltas: the engine's
+/// view of a factored strategy (also of an element-wise method run in a merge space).
+public protocol FactoredMerger: Sendable {
     /// One merged delta per module of `input.modules`, in the same order.
     func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank]
     /// The same method on dense deltas, module by module (for DoRA inputs, whose deltas are
@@ -91,13 +96,22 @@ public protocol FactoredMergeStrategy: Sendable {
     func denseEquivalent() -> (any DenseModuleMerger)?
 }
 
-extension FactoredMergeStrategy {
+/// A merge method whose result is computed exactly on the factors and is itself low-rank.
+///
+/// Strategies are plain values built from resolved parameters; they do no I/O. The engine checks
+/// inputs and handles export; a strategy only maps module groups to merged deltas.
+public protocol FactoredMergeStrategy: FactoredMerger {
+    static var info: StrategyInfo { get }
+    init(parameters: ResolvedParameters, inputCount: Int) throws
+}
+
+extension FactoredMerger {
     public func denseEquivalent() -> (any DenseModuleMerger)? { nil }
 }
 
 /// A strategy built from resolved parameters, in the form its method computes.
 public enum ConfiguredStrategy: Sendable {
-    case factored(any FactoredMergeStrategy)
+    case factored(any FactoredMerger)
     case dense(any DenseMergeStrategy)
     /// A factored method evaluated on dense deltas (DoRA inputs).
     case denseMerger(any DenseModuleMerger)
@@ -113,19 +127,43 @@ public struct StrategyEntry: Sendable {
     }
 
     public let info: StrategyInfo
+    /// The form with default parameters (see `form(for:)`).
     public let form: Form
     let make: @Sendable (ResolvedParameters, Int, UInt64) throws -> ConfiguredStrategy
 
     init<S: FactoredMergeStrategy>(_ type: S.Type) {
         info = S.info
         form = .factored
-        make = { parameters, count, _ in .factored(try S(parameters: parameters, inputCount: count)) }
+        // Every strategy is followed by the one final `lambda` multiplier (see `MergeScale`).
+        make = { parameters, count, _ in
+            .factored(LambdaScaledFactored(inner: try S(parameters: parameters, inputCount: count),
+                                           lambda: MergeScale.lambda(parameters)))
+        }
     }
 
     init<S: DenseMergeStrategy>(dense type: S.Type) {
         info = S.info
         form = .dense
-        make = { parameters, count, seed in .dense(try S(parameters: parameters, inputCount: count, seed: seed)) }
+        make = { parameters, count, seed in
+            let lambda = MergeScale.lambda(parameters)
+            // Element-wise methods run in a merge space are exact and factored (`SpaceMerge`).
+            if let space = MergeSpace.of(parameters), space != .full {
+                let inner = try S(parameters: parameters, inputCount: count, seed: seed)
+                return .factored(LambdaScaledFactored(inner: SpaceMerge(method: inner, name: S.info.name, space: space),
+                                                      lambda: lambda))
+            }
+            return .dense(try LambdaScaledDense<S>(parameters: parameters, inputCount: count, seed: seed))
+        }
+    }
+
+    /// The form these raw parameters give: an element-wise method with `space=core|knots` is
+    /// factored (an exact LoRA of rank at most sum r_i). Any other `space` than `full` counts as
+    /// factored here, so that a bad value gets its own error from `instantiate`, not a
+    /// complaint about the output form.
+    public func form(for raw: [(String, String)]) -> Form {
+        guard form == .dense, let space = raw.last(where: { $0.0 == "space" })?.1,
+              space.trimmingWhitespace() != MergeSpace.full.rawValue else { return form }
+        return .factored
     }
 
     /// Validates `raw` parameters and builds the strategy for `inputCount` inputs; `seed` keys
@@ -148,6 +186,9 @@ public enum StrategyRegistry {
         StrategyEntry(SlerpStrategy.self),
         StrategyEntry(NuSlerpStrategy.self),
         StrategyEntry(KarcherStrategy.self),
+        StrategyEntry(TSVStrategy.self),
+        StrategyEntry(IsoCStrategy.self),
+        StrategyEntry(IsoCTSStrategy.self),
         StrategyEntry(dense: MagnitudePruneStrategy.self),
         StrategyEntry(dense: TiesStrategy.self),
         StrategyEntry(dense: DareLinearStrategy.self),

@@ -14,9 +14,8 @@ enum TaskVectorParameters {
         "density", .realPerInput(0...1), default: .reals([0.5]),
         doc: "fraction of each input's entries to keep (1 keeps all); one value, or one per input")
 
-    static let lambda = ParameterSpec(
-        "lambda", .real(-1e6...1e6), default: .real(1),
-        doc: "factor applied to the merged delta")
+    /// The engine's final multiplier (`MergeScale`), as every strategy declares it.
+    static let lambda = MergeScale.parameter
 
     static let convention = ParameterSpec(
         "convention", .choice(MergeConvention.allCases.map(\.rawValue)), default: .choice(MergeConvention.peft.rawValue),
@@ -59,7 +58,7 @@ enum TaskVectorParameters {
 }
 
 extension TaskVectorMerge {
-    /// A preset of the family built from resolved parameters: `weights`, `lambda`, and (when the
+    /// A preset of the family built from resolved parameters: `weights`, and (when the
     /// strategy declares them) `convention`, `majority`, `normalize`. `automaticNormalize` is what
     /// `normalize=auto` means for the chosen convention. Random masks rescale by 1/p (peft) or to
     /// the L1 norm (mergekit).
@@ -76,7 +75,7 @@ extension TaskVectorMerge {
             combination: Combination(
                 rule: rule, convention: convention,
                 normalize: TaskVectorParameters.normalize(parameters, automatic: automaticNormalize(convention)),
-                lambda: parameters.real("lambda"), weights: parameters.reals("weights")),
+                weights: parameters.reals("weights")),
             seed: seed)
     }
 }

@@ -21,16 +21,17 @@ public enum MajoritySign: String, Sendable, CaseIterable {
 
 /// How the sparsified inputs `x_i` of one entry become the merged entry.
 ///
-/// Linear (no election): `lambda * sum_i w_i x_i / D`, with `D = sum_i w_i` when normalising
+/// Linear (no election): `sum_i w_i x_i / D`, with `D = sum_i w_i` when normalising
 /// (1 when `|sum_i w_i| < 1e-8`, as mergekit) and `D = 1` otherwise.
 ///
 /// Sign consensus (TIES "elect" and "disjoint merge"): elect `e = +1` when the majority statistic
 /// is >= 0 (so a tie at 0 counts as +), else `e = -1`; input i agrees when `sign(x_i) = e` (a zero
-/// never agrees); the entry is `lambda * sum_agreeing w_i x_i / D` with
+/// never agrees); the entry is `sum_agreeing w_i x_i / D` with
 /// - `peft`: statistic over the unweighted `x_i`; `D = max(1, number agreeing)` when normalising.
 /// - `mergekit`: statistic over `y_i = w_i x_i` (so agreement is `sign(y_i) = e`);
 ///   `D = sum_agreeing w_i` (1 when that is 0) when normalising.
-/// Without normalising, `D = 1` in both.
+/// Without normalising, `D = 1` in both. The method's `lambda` is applied afterwards, once, by
+/// the engine (`MergeScale`).
 struct Combination: Sendable {
     enum Rule: Sendable, Equatable {
         case linear
@@ -40,7 +41,6 @@ struct Combination: Sendable {
     let rule: Rule
     let convention: MergeConvention
     let normalize: Bool
-    let lambda: Double
     let weights: [Double]
 
     /// Combines one row: `inputs` holds the sparsified rows of every input one after the other
@@ -59,7 +59,7 @@ struct Combination: Sendable {
                     for c in 0..<cols { sum[c] += w * Double(row[c]) }
                 }
                 let total = weights.reduce(0, +)
-                let factor = lambda / (normalize && abs(total) >= 1e-8 ? total : 1)
+                let factor = 1 / (normalize && abs(total) >= 1e-8 ? total : 1)
                 for c in 0..<cols { out[c] = Float(sum[c] * factor) }
             case let .consensus(majority):
                 // The majority statistic over w_i x_i (mergekit) or x_i (PEFT), in `tally`.
@@ -94,7 +94,7 @@ struct Combination: Sendable {
                     if normalize {
                         divisor = weighted ? (tally[c] == 0 ? 1 : tally[c]) : max(1, tally[c])
                     }
-                    out[c] = Float(lambda * (sum[c] / divisor))
+                    out[c] = Float(sum[c] / divisor)
                 }
             }
         }

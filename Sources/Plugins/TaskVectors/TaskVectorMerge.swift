@@ -5,7 +5,7 @@ import Ops
 /// Per module, with inputs `d_i` (dense deltas) and weights `w_i`:
 ///
 ///     x_i = rescale(mask_i . d_i)              see `Sparsification`, `Rescale`
-///     out = lambda * combine(w_i, x_i)         see `Combination`
+///     out = combine(w_i, x_i)                  see `Combination` (lambda: `MergeScale`)
 ///
 /// Random masks are reproducible: input i of the module at sorted position `module.index` draws
 /// from `CounterRNG(seed: seed, module: module.index, input: i)` (Philox4x32-10), and entry `j`

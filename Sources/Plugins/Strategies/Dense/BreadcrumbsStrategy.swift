@@ -17,11 +17,12 @@ public struct BreadcrumbsStrategy: DenseMergeStrategy {
         name: "breadcrumbs",
         summary: "drop each delta's largest outliers and smallest entries, add up the rest (weighted)",
         reference: "Model Breadcrumbs, arXiv:2312.06795; matches mergekit breadcrumbs",
-        form: "dense: a full-rank delta per module",
+        form: MergeSpace.form("dense: a full-rank delta per module"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.gamma,
             TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "false (a plain weighted sum, as mergekit)"),
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

@@ -15,12 +15,13 @@ public struct BreadcrumbsTiesStrategy: DenseMergeStrategy {
         name: "breadcrumbs_ties",
         summary: "breadcrumbs sparsification, then elect a sign per entry and merge the agreeing entries",
         reference: "Model Breadcrumbs, arXiv:2312.06795, with TIES election; convention=mergekit matches mergekit breadcrumbs_ties",
-        form: "dense: a full-rank delta per module",
+        form: MergeSpace.form("dense: a full-rank delta per module"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.gamma,
             TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "true with convention=peft (the disjoint mean), false with convention=mergekit (mergekit's default)"),
             TaskVectorParameters.convention, TaskVectorParameters.majority,
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

@@ -18,11 +18,12 @@ public struct DareLinearStrategy: DenseMergeStrategy {
         name: "dare_linear",
         summary: "drop random entries of each delta, rescale the rest, add them up (weighted)",
         reference: "DARE, arXiv:2311.03099; convention=peft matches PEFT merge_utils.dare_linear, convention=mergekit matches mergekit dare_linear",
-        form: "dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)",
+        form: MergeSpace.form("dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "false (a plain weighted sum, in both conventions)"),
             TaskVectorParameters.convention,
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

@@ -19,11 +19,12 @@ public struct DareTiesStrategy: DenseMergeStrategy {
         name: "dare_ties",
         summary: "drop random entries of each delta and rescale, elect a sign per entry, merge the agreeing entries",
         reference: "DARE, arXiv:2311.03099, with TIES election; convention=peft matches PEFT merge_utils.dare_ties, convention=mergekit matches mergekit dare_ties",
-        form: "dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)",
+        form: MergeSpace.form("dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "true with convention=peft (PEFT's disjoint mean), false with convention=mergekit (mergekit's default)"),
             TaskVectorParameters.convention, TaskVectorParameters.majority,
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

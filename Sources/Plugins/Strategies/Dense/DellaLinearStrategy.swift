@@ -16,12 +16,13 @@ public struct DellaLinearStrategy: DenseMergeStrategy {
         name: "della_linear",
         summary: "drop entries at random with magnitude-ranked probabilities, rescale, add up (weighted)",
         reference: "DELLA-Merging, arXiv:2406.11617; convention=mergekit matches mergekit della_linear (PEFT has none)",
-        form: "dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)",
+        form: MergeSpace.form("dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.epsilon,
             TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "false (a plain weighted sum, in both conventions)"),
             TaskVectorParameters.convention,
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

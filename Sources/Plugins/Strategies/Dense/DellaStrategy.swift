@@ -20,12 +20,13 @@ public struct DellaStrategy: DenseMergeStrategy {
         name: "della",
         summary: "drop entries at random with magnitude-ranked probabilities, rescale, elect a sign, average the agreeing entries",
         reference: "DELLA-Merging, arXiv:2406.11617; convention=mergekit matches mergekit della (PEFT has none)",
-        form: "dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)",
+        form: MergeSpace.form("dense: a full-rank delta per module; random masks keyed by the merge seed (Philox, reproducible)"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.epsilon,
             TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "true (the disjoint mean, in both conventions)"),
             TaskVectorParameters.convention, TaskVectorParameters.majority,
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

@@ -15,10 +15,11 @@ public struct MagnitudePruneStrategy: DenseMergeStrategy {
         name: "magnitude_prune",
         summary: "keep each delta's largest-magnitude entries, then add them up (weighted)",
         reference: "PEFT merge_utils.magnitude_prune",
-        form: "dense: a full-rank delta per module",
+        form: MergeSpace.form("dense: a full-rank delta per module"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "false (a plain weighted sum, as PEFT)"),
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

@@ -11,16 +11,18 @@ import Ops
 /// 3. Erase: elect `e = sign(sum_i x_i)` per entry (>= 0 counts as +, unweighted) and keep the
 ///    agreeing inputs: `out = sum_agreeing w_i x_i / max(sum_agreeing w_i, 1e-6)`.
 ///
-/// The method computes its own weights, so it takes no `weights`, and mergekit's has no `lambda`.
+/// The method computes its own weights, so it takes no `weights`. mergekit's has no `lambda`; ours is
+/// the engine's final multiplier (default 1, which is mergekit's result).
 public struct SCEStrategy: DenseMergeStrategy {
     public static let info = StrategyInfo(
         name: "sce",
         summary: "keep the entries the inputs disagree on most, weight inputs by their mean square, merge agreeing signs",
         reference: "SCE (FuseChat), arXiv:2408.07990; matches mergekit sce",
-        form: "dense: a full-rank delta per module",
+        form: MergeSpace.form("dense: a full-rank delta per module"),
         parameters: [
             ParameterSpec("select_topk", .real(0...1), default: .real(1),
                           doc: "fraction of entries kept by variance across inputs (1 keeps all)"),
+            MergeScale.parameter, MergeSpace.parameter,
         ])
 
     let selectTopK: Double

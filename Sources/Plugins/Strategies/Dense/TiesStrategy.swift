@@ -18,11 +18,12 @@ public struct TiesStrategy: DenseMergeStrategy {
         name: "ties",
         summary: "trim each delta to its largest entries, elect a sign per entry, average the agreeing entries",
         reference: "TIES-Merging, arXiv:2306.01708; convention=peft matches PEFT merge_utils.ties, convention=mergekit matches mergekit ties",
-        form: "dense: a full-rank delta per module",
+        form: MergeSpace.form("dense: a full-rank delta per module"),
         parameters: [
             TaskVectorParameters.weights, TaskVectorParameters.density, TaskVectorParameters.lambda,
             TaskVectorParameters.normalize(auto: "true (the disjoint mean, in both conventions)"),
             TaskVectorParameters.convention, TaskVectorParameters.majority,
+            MergeSpace.parameter,
         ])
 
     let core: TaskVectorMerge

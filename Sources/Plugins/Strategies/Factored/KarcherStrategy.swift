@@ -15,6 +15,7 @@ public struct KarcherStrategy: CombinationStrategy {
         parameters: [
             ParameterSpec("max_iter", .integer(1...10_000), default: .integer(10), doc: "at most this many Riemannian gradient steps"),
             ParameterSpec("tol", .real(0...1), default: .real(1e-5), doc: "stop when the tangent step is smaller"),
+            MergeScale.parameter,
         ])
 
     let maxIterations: Int

@@ -12,6 +12,7 @@ public struct LinearStrategy: CombinationStrategy {
             CommonParameters.weights,
             ParameterSpec("normalize", .boolean, default: .boolean(true),
                           doc: "divide by the sum of the weights (mergekit's default)"),
+            MergeScale.parameter,
         ])
 
     let weights: [Double]

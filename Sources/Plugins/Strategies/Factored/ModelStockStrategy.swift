@@ -10,7 +10,7 @@ public struct ModelStockStrategy: CombinationStrategy {
         summary: "mean of the deltas shrunk by their mean pairwise cosine",
         reference: "Jang et al. 2024, Model Stock (arXiv:2403.19522); mergekit `model_stock`",
         form: "exact, factored: rank sum(r_i)",
-        parameters: [])
+        parameters: [MergeScale.parameter])
 
     public init(parameters: ResolvedParameters, inputCount: Int) throws {
         guard inputCount >= 2 else {

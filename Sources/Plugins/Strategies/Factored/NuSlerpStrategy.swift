@@ -11,7 +11,7 @@ public struct NuSlerpStrategy: CombinationStrategy {
         summary: "spherical interpolation of two deltas with relative weights",
         reference: "mergekit `nuslerp` (flattened)",
         form: "exact, factored: rank r_0 + r_1",
-        parameters: [CommonParameters.weights])
+        parameters: [CommonParameters.weights, MergeScale.parameter])
 
     let t: Double
 

@@ -14,6 +14,11 @@ import Ops
 /// is exactly a LoRA of rank `sum r_i + 1`: `B' = [B_1 .. B_n, 1]`,
 /// `A' = [g w_1 s_1/n A_1; ..; g w_n s_n/n A_n; c 1^T]`. Nothing out x in is ever formed; the
 /// moments come from `FactorGram`.
+///
+/// `strength = t` blends toward the weighted soup: `(1 - t) tau_m + t tau' =
+/// ((1 - t) + t g) tau_m + t c 1 1^T`, still the same factors (only the coefficients change).
+/// `t = 0` is the soup `tau_m` (with a zero offset row), `t = 1` is SeedLoRA bit for bit
+/// (`(1 - 1) + 1 * g` is exactly `g`).
 public struct SeedLoRAStrategy: FactoredMergeStrategy {
     public static let info = StrategyInfo(
         name: "seedlora",
@@ -29,18 +34,23 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
                           doc: "target statistics: the mean over inputs, or one input's (0-based index)"),
             ParameterSpec("target", .choice(["plain", "weighted"]), default: .choice("plain"),
                           doc: "average the inputs' mean/std plainly (the paper) or with the weights"),
+            ParameterSpec("strength", .real(0...1), default: .real(1),
+                          doc: "blend (1 - t) * weighted soup + t * SeedLoRA: 0 is the soup, 1 the full rescale"),
+            MergeScale.parameter,
         ])
 
     let weights: [Double]
     let perAdapter: Bool
     let referenceInput: Int?
     let weightedTarget: Bool
+    let strength: Double
 
     public init(parameters: ResolvedParameters, inputCount: Int) throws {
         weights = parameters.reals("weights")
         perAdapter = parameters.choice("stats") == "adapter"
         referenceInput = parameters.index("reference")
         weightedTarget = parameters.choice("target") == "weighted"
+        strength = parameters.real("strength")
         if weightedTarget, abs(weights.reduce(0, +)) < 1e-300 {
             throw SeedloraError("seedlora: target=weighted needs weights whose sum is not zero")
         }
@@ -102,8 +112,17 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
         }
     }
 
-    /// Gain and offset that move the soup's mean/std onto the target's.
+    /// Gain and offset of the soup in the result: SeedLoRA's, blended toward the soup by `strength`.
     func rescale(_ stats: ModuleStats, module: String) throws -> (gain: Double, offset: Double) {
+        let t = strength
+        // The soup itself needs no statistics (and exists even when it cannot be rescaled).
+        if t == 0 { return (1, 0) }
+        let map = try seedLoRAMap(stats, module: module)
+        return ((1 - t) + t * map.gain, t * map.offset)
+    }
+
+    /// Gain and offset that move the soup's mean/std onto the target's.
+    func seedLoRAMap(_ stats: ModuleStats, module: String) throws -> (gain: Double, offset: Double) {
         let targetMean: Double, targetStd: Double
         if let k = referenceInput {
             targetMean = stats.inputs[k].mean

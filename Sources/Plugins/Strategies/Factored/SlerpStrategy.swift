@@ -15,6 +15,7 @@ public struct SlerpStrategy: CombinationStrategy {
         form: "exact, factored: rank r_0 + r_1",
         parameters: [
             ParameterSpec("t", .real(0...1), default: .real(0.5), doc: "interpolation position: 0 gives input 0, 1 gives input 1"),
+            MergeScale.parameter,
         ])
 
     let t: Double

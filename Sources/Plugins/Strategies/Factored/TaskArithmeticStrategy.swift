@@ -10,7 +10,7 @@ public struct TaskArithmeticStrategy: CombinationStrategy {
         form: "exact, factored: rank sum(r_i)",
         parameters: [
             CommonParameters.weights,
-            ParameterSpec("lambda", .real(-1e6...1e6), default: .real(1), doc: "scale of the summed deltas"),
+            MergeScale.parameter,
             ParameterSpec("normalize", .boolean, default: .boolean(false), doc: "divide by the sum of the weights"),
         ])
 
@@ -18,7 +18,8 @@ public struct TaskArithmeticStrategy: CombinationStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int) throws {
         let weights = parameters.reals("weights")
-        var scale = parameters.real("lambda")
+        // lambda is the engine's final multiplier (MergeScale), not part of the coefficients.
+        var scale = 1.0
         if parameters.boolean("normalize") {
             let total = weights.reduce(0, +)
             guard abs(total) > 1e-300 else {
