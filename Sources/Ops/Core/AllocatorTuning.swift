@@ -8,7 +8,7 @@ import Glibc
 /// By default glibc serves blocks from 128 KiB up with fresh `mmap`s and unmaps them on `free`,
 /// so a merge that allocates and frees a few MB per module takes a page fault for every 4 KiB
 /// of every buffer, every module: on W7B that was 85,000 faults and most of the system time.
-/// With a 64 MiB mmap threshold and a 512 MiB trim threshold, module-sized buffers come from
+/// With a 32 MiB mmap threshold (the most glibc accepts) and a 512 MiB trim threshold, module-sized buffers come from
 /// (and go back to) the heap, whose pages stay mapped. Called by the merge engines before they
 /// stream modules; idempotent.
 public enum AllocatorTuning {
@@ -22,7 +22,7 @@ public enum AllocatorTuning {
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 64 << 20)
+        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)   // glibc refuses more than 32 MiB
         _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 512 << 20)
         #endif
         return true

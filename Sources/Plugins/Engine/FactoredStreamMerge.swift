@@ -24,7 +24,7 @@ enum FactoredStreamMerge {
                     cancellation: Cancellation, progress: (@Sendable (Int, Int) -> Void)?) throws -> MergeReport? {
         guard request.format == .peft, request.plan == nil, request.base == nil,
               let (configured, resolved) = early, case .factored(let strategy) = configured,
-              strategy.denseEquivalent() != nil,
+              isModuleLocal(strategy),
               let plan = try? Plan(request.inputs) else { return nil }
         var clock = PhaseClock()
         AllocatorTuning.reuseLargeBlocks()
@@ -45,7 +45,7 @@ enum FactoredStreamMerge {
                     try cancellation.check()
                     let indices = Array(start..<min(start + window, names.count))
                     let merged = try ConcurrentMap.run(indices, cancellation: cancellation) { i in
-                        try mergeModule(names[i], plan: plan, skeletons: skeletons, strategy: strategy, request: request,
+                        try mergeModule(i, names[i], plan: plan, skeletons: skeletons, strategy: strategy, request: request,
                                         cancellation: cancellation)
                     }
                     if stream == nil {
@@ -82,8 +82,17 @@ enum FactoredStreamMerge {
                            phases: clock.phases, files: ["adapter_model.safetensors", "adapter_config.json", "README.md"])
     }
 
+    /// Whether `merger` merges each module on its own: those with a per-module dense equivalent
+    /// (the protocol's contract: nil means "needs all modules at once"), the element-wise
+    /// methods run in a merge space (per module by construction, but with no dense equivalent
+    /// since they refuse DoRA), and either under the final `lambda`.
+    static func isModuleLocal(_ merger: any FactoredMerger) -> Bool {
+        if let scaled = merger as? LambdaScaledFactored { return isModuleLocal(scaled.inner) }
+        return merger is SpaceMerge || merger.denseEquivalent() != nil
+    }
+
     /// One module: read from every input, merged (and reduced to `--rank`).
-    private static func mergeModule(_ name: String, plan: Plan, skeletons: [PeftAdapter], strategy: any FactoredMergeStrategy,
+    private static func mergeModule(_ position: Int, _ name: String, plan: Plan, skeletons: [PeftAdapter], strategy: any FactoredMerger,
                                     request: MergeRequest, cancellation: Cancellation) throws -> (PeftExport.Module, Double?) {
         var deltas: [LowRank] = []
         var kind = ModuleKind.linear
@@ -97,7 +106,8 @@ enum FactoredStreamMerge {
             kind = module.kind
         }
         let group = ModuleGroup(name: name, kind: kind, deltas: deltas, magnitudes: deltas.map { _ in nil })
-        let input = MergeInput(adapters: skeletons, modules: [group], base: nil)
+        // Its position in the full module list keys its random streams, as in the in-memory path.
+        let input = MergeInput(adapters: skeletons, modules: [group], base: nil, positions: [position])
         let merged = try MergeEngine.run(strategy, on: input, cancellation: cancellation)
         guard let module = merged.first else { throw SeedloraError("internal: module \(name) was not merged") }
         guard let k = request.rank else { return (module, nil) }
