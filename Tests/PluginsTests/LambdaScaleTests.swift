@@ -61,6 +61,23 @@ struct LambdaScaleTests {
         }
     }
 
+    /// The element-wise methods in a merge space go through the same multiplier.
+    @Test(arguments: ["core", "knots"])
+    func lambdaScalesMergeSpaceResults(_ space: String) throws {
+        let input = try MergeEngine.loadInputs(Fixtures.seedPaths).subset([0, 5])
+        let entry = try StrategyRegistry.entry(named: "dare_ties")
+        let (plain, _) = try entry.instantiate([("space", space)], inputCount: 3, seed: 5)
+        let (scaled, _) = try entry.instantiate([("space", space), ("lambda", "0.6")], inputCount: 3, seed: 5)
+        guard case let .factored(unscaled) = plain.withoutLambda.strategy, case let .factored(strategy) = scaled else {
+            Issue.record("dare_ties space=\(space) is not factored")
+            return
+        }
+        let expected = MergeScale.apply(lambda: 0.6, to: try unscaled.merge(input, cancellation: Cancellation()))
+        let result = try strategy.merge(input, cancellation: Cancellation())
+        #expect(result.map { $0.b.data.map(\.bitPattern) } == expected.map { $0.b.data.map(\.bitPattern) })
+        #expect(result.map { $0.a.data.map(\.bitPattern) } == expected.map { $0.a.data.map(\.bitPattern) })
+    }
+
     @Test func lambdaOneLeavesTheBitsAlone() {
         let delta = LowRank(uncheckedB: Tensor(uncheckedShape: [2, 1], data: [1.5, -.nan]),
                             a: Tensor(uncheckedShape: [1, 2], data: [3, .infinity]), scale: 2)

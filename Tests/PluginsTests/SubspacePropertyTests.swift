@@ -123,6 +123,26 @@ struct SubspacePropertyTests {
         print("dare_linear space=core: worst |kept - N p| = \(worstSigma) sigma; 1 and 2 workers bit-identical")
     }
 
+    /// A NaN in one input's factors (allowed with --allow-nonfinite) gives NaN for that module,
+    /// never a number; the other modules are unaffected.
+    @Test(arguments: ["tsv", "iso_c", "iso_cts", "ties"])
+    func nonFiniteInputsPropagateAsNaN(_ method: String) throws {
+        let loaded = try MergeEngine.loadInputs(Fixtures.seedPaths)
+        var modules = loaded.modules
+        var deltas = modules[0].deltas
+        var b = deltas[1].b
+        b.data[3] = .nan
+        deltas[1] = LowRank(uncheckedB: b, a: deltas[1].a, scale: deltas[1].scale)
+        modules[0] = ModuleGroup(name: modules[0].name, kind: modules[0].kind, deltas: deltas)
+        let input = MergeInput(adapters: loaded.adapters, modules: modules)
+        let params = method == "ties" ? [("space", "core")] : []
+        let (configured, _) = try StrategyRegistry.entry(named: method).instantiate(params, inputCount: 3)
+        let merged = try MergeEngine.run(configured, on: input)
+        let first = merged[0].delta.dense().data, second = merged[1].delta.dense().data
+        #expect(first.allSatisfy { $0.isNaN }, "\(method): module 0 is NaN")
+        #expect(second.allSatisfy { $0.isFinite }, "\(method): module 1 is finite")
+    }
+
     @Test(arguments: [
         ("ties", ("space", "diagonal"), "parameter space = 'diagonal': expected full or core or knots"),
         ("iso_cts", ("common_fraction", "1.5"), "parameter common_fraction = '1.5': expected a number in"),

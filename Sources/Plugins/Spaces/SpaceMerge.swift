@@ -25,6 +25,7 @@ struct SpaceMerge: FactoredMerger {
         if group.hasDoRA {
             throw SeedloraError(.usage, "\(name) space=\(space.rawValue): module \(group.name) is DoRA, whose delta is not a LoRA; use space=full")
         }
+        if let nan = NonFiniteFactors.result(for: group) { return nan }
         switch space {
         case .full:
             throw SeedloraError("internal: \(name): space=full is merged on dense deltas")
@@ -35,6 +36,11 @@ struct SpaceMerge: FactoredMerger {
             let knots = try KnotsSpace(group.deltas)
             return knots.lift(try run(on: knots.factors, group: group, position: position))
         }
+    }
+
+    /// DoRA deltas are dense, not LoRAs: there is no core space to run in.
+    func denseEquivalent() -> (any DenseModuleMerger)? {
+        RefusingMerger(message: "\(name) space=\(space.rawValue) runs on LoRA factors, and DoRA deltas are not LoRAs; use space=full")
     }
 
     /// The matrices the method sees for one module (for tests and reports).
@@ -50,5 +56,15 @@ struct SpaceMerge: FactoredMerger {
             throw SeedloraError("internal: \(name) returned shape \(merged.shape) for \(group.name)'s \(space.rawValue) matrices \(module.shape)")
         }
         return LinearAlgebra.Matrix(merged)
+    }
+}
+
+/// A dense merger that refuses every module with a usage error (a method that cannot run on
+/// dense deltas, reached with DoRA inputs).
+struct RefusingMerger: DenseModuleMerger {
+    let message: String
+
+    func merge(_ module: DenseModule) throws -> Tensor {
+        throw SeedloraError(.usage, "module \(module.name): \(message)")
     }
 }

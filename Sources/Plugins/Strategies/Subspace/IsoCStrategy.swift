@@ -25,11 +25,17 @@ public struct IsoCStrategy: FactoredMergeStrategy {
         weights = parameters.reals("weights")
     }
 
+    /// DoRA deltas are dense, not LoRAs: refused with a message saying so.
+    public func denseEquivalent() -> (any DenseModuleMerger)? {
+        RefusingMerger(message: "iso_c runs on LoRA factors, and DoRA deltas are not LoRAs")
+    }
+
     public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
         try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in try merge(group) }
     }
 
     func merge(_ group: ModuleGroup) throws -> LowRank {
+        if let nan = NonFiniteFactors.result(for: group) { return nan }
         let svd = try SubspaceSum.svd(group.deltas, weights: weights)
         let k = svd.numericalRank()
         let level = SubspaceSum.mean(svd.s.prefix(k))

@@ -33,11 +33,17 @@ public struct IsoCTSStrategy: FactoredMergeStrategy {
         }
     }
 
+    /// DoRA deltas are dense, not LoRAs: refused with a message saying so.
+    public func denseEquivalent() -> (any DenseModuleMerger)? {
+        RefusingMerger(message: "iso_cts runs on LoRA factors, and DoRA deltas are not LoRAs")
+    }
+
     public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
         try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in try merge(group) }
     }
 
     func merge(_ group: ModuleGroup) throws -> LowRank {
+        if let nan = NonFiniteFactors.result(for: group) { return nan }
         let n = group.deltas.count
         let sum = try SubspaceSum.svd(group.deltas, weights: Array(repeating: 1, count: n))
         let k = sum.numericalRank()

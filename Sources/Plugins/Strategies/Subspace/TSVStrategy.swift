@@ -22,13 +22,20 @@ public struct TSVStrategy: FactoredMergeStrategy {
 
     public init(parameters: ResolvedParameters, inputCount: Int) throws {}
 
+    /// DoRA deltas are dense, not LoRAs: refused with a message saying so.
+    public func denseEquivalent() -> (any DenseModuleMerger)? {
+        RefusingMerger(message: "tsv runs on LoRA factors, and DoRA deltas are not LoRAs")
+    }
+
     public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
         try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in try merge(group) }
     }
 
     func merge(_ group: ModuleGroup) throws -> LowRank {
-        let n = group.deltas.count
-        let perInput = min(group.shape[0], group.shape[1]) / max(1, n)
+        if let nan = NonFiniteFactors.result(for: group) { return nan }
+        let n = group.deltas.count, shape = group.shape
+        guard shape.count == 2 else { throw SeedloraError("internal: tsv: module \(group.name) has no inputs") }
+        let perInput = min(shape[0], shape[1]) / max(1, n)
         var lefts: [LinearAlgebra.Matrix] = [], rights: [LinearAlgebra.Matrix] = [], values: [Double] = []
         for delta in group.deltas {
             let svd = try FactoredSVD(delta)
