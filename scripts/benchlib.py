@@ -20,6 +20,27 @@ GENERATOR = os.path.join(REPO, "scripts", "make_w7b_adapters.py")
 # cache marker, so changing any of them forces regeneration.
 W7B = {"generator_version": 1, "adapters": 3, "layers": 32, "rank": 8,
        "alpha": 16, "seed": 1, "b_std": 0.01}
+# W70B: LLaMA-2-70B shapes (80 layers, hidden 8192, MLP 28672, k/v 1024), r = 16, bf16.
+W70B = {"generator_version": 1, "adapters": 3, "layers": 80, "rank": 16,
+        "alpha": 32, "seed": 1, "b_std": 0.01, "shape": "70b", "dtype": "bf16"}
+WORKLOADS = {"7b": W7B, "70b": W70B}
+
+
+def workload_bytes(params):
+    """Bytes of the safetensors files the generator writes for `params` (data only, close enough
+    for a disk-space check: the JSON headers are a few tens of KB)."""
+    import make_w7b_adapters as gen
+    size = 2 if params.get("dtype", "f32") == "bf16" else 4
+    per_layer = sum(params["rank"] * (o + i) for _s, _n, o, i in gen.modules_for(params.get("shape", "7b")))
+    return params["adapters"] * params["layers"] * per_layer * size
+
+
+def merged_bytes(params, dtype_size=4):
+    """Bytes of the factored SeedLoRA export: rank sum(r_i) + 1, dtype_size bytes per value."""
+    import make_w7b_adapters as gen
+    rank = params["adapters"] * params["rank"] + 1
+    per_layer = sum(rank * (o + i) for _s, _n, o, i in gen.modules_for(params.get("shape", "7b")))
+    return params["layers"] * per_layer * dtype_size
 
 
 def log(msg):
@@ -31,34 +52,40 @@ def die(msg, code=1):
     sys.exit(code)
 
 
-def adapter_dirs(cache):
-    return [os.path.join(cache, f"adapter_{i}") for i in range(1, W7B["adapters"] + 1)]
+def adapter_dirs(cache, params=W7B):
+    return [os.path.join(cache, f"adapter_{i}") for i in range(1, params["adapters"] + 1)]
 
 
 def ensure_w7b(cache):
+    ensure_workload(cache, W7B, "W7B")
+
+
+def ensure_workload(cache, params, label):
     marker = os.path.join(cache, ".complete")
-    files = [os.path.join(d, n) for d in adapter_dirs(cache)
+    files = [os.path.join(d, n) for d in adapter_dirs(cache, params)
              for n in ("adapter_config.json", "adapter_model.safetensors")]
     try:
         with open(marker) as f:
-            if json.load(f) == W7B and all(os.path.isfile(p) for p in files):
-                log(f"W7B: using cached adapters in {cache}")
-                return
+            if json.load(f) == params and all(os.path.isfile(p) for p in files):
+                log(f"{label}: using cached adapters in {cache}")
+                return False
     except (OSError, ValueError):
         pass
-    log(f"W7B: generating into {cache} ...")
+    log(f"{label}: generating into {cache} ...")
     cmd = [sys.executable, GENERATOR, cache,
-           "--adapters", str(W7B["adapters"]), "--layers", str(W7B["layers"]),
-           "--rank", str(W7B["rank"]), "--alpha", str(W7B["alpha"]),
-           "--seed", str(W7B["seed"]), "--b-std", repr(W7B["b_std"])]
+           "--adapters", str(params["adapters"]), "--layers", str(params["layers"]),
+           "--rank", str(params["rank"]), "--alpha", str(params["alpha"]),
+           "--seed", str(params["seed"]), "--b-std", repr(params["b_std"]),
+           "--shape", params.get("shape", "7b"), "--dtype", params.get("dtype", "f32")]
     t0 = time.perf_counter()
     r = subprocess.run(cmd)
     if r.returncode != 0:
         die(f"generator failed (exit {r.returncode})")
-    log(f"W7B: generated in {time.perf_counter() - t0:.2f} s")
+    log(f"{label}: generated in {time.perf_counter() - t0:.2f} s")
     with open(marker) as f:
-        if json.load(f) != W7B:
+        if json.load(f) != params:
             die("generator wrote an unexpected marker")
+    return True
 
 
 def build_binary():

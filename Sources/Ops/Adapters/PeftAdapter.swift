@@ -58,20 +58,22 @@ public struct PeftAdapter: Sendable {
             self = try MlxAdapter.load(directory)
             return
         }
-        path = directory
-        config = try AdapterConfig(directory: directory)
-        let file = try PeftAdapter.openWeights(directory)
-        weightsPath = file.path
-        let grouped = try PeftAdapter.groupKeys(file)
-        otherTensors = grouped.other
-        let config = self.config
-        let weightsPath = self.weightsPath
-        let names = grouped.modules.keys.sorted()
+        let index = try PeftAdapterIndex(directory: directory)
         // Converting factors is memory-bound work per module; spread it over the cores.
-        modules = try ConcurrentMap.run(names, cancellation: Cancellation()) { name in
-            try PeftAdapter.loadModule(name, keys: grouped.modules[name] ?? ModuleKeys(),
-                                       file: file, config: config, weightsPath: weightsPath)
+        let modules = try ConcurrentMap.run(index.moduleNames, cancellation: Cancellation()) { name in
+            try index.load(name)
         }
+        self.init(index: index, modules: modules)
+    }
+
+    /// An adapter of `index` holding `modules` (all of them, or the few a streaming merge has
+    /// loaded at the moment).
+    public init(index: PeftAdapterIndex, modules: [AdapterModule]) {
+        path = index.path
+        config = index.config
+        weightsPath = index.weightsPath
+        otherTensors = index.otherTensors
+        self.modules = modules
     }
 
     /// `adapter_model.safetensors`, or else `adapter_model.bin` (a torch.save archive, read by a
@@ -86,7 +88,7 @@ public struct PeftAdapter: Sendable {
     }
 
     /// Which tensor keys belong to which module and role.
-    struct ModuleKeys {
+    struct ModuleKeys: Sendable {
         var a: TensorEntry?
         var b: TensorEntry?
         var bias: TensorEntry?
@@ -144,11 +146,19 @@ public struct PeftAdapter: Sendable {
         }
         let kind: ModuleKind = keys.embedding ? .embedding : (config.fanInFanOut ? .fanInFanOut : .linear)
         let scale = config.scale(for: name)
-        let a = try file.tensor(aEntry)
-        let b = try file.tensor(bEntry)
+        // Safetensors factors are converted and screened for NaN/inf in one pass over the mapping.
+        let a: Tensor, b: Tensor, aBad: Int?, bBad: Int?
+        if let mapped = file as? SafetensorsFile {
+            (a, aBad) = try mapped.screenedTensor(aEntry)
+            (b, bBad) = try mapped.screenedTensor(bEntry)
+        } else {
+            a = try file.tensor(aEntry)
+            b = try file.tensor(bEntry)
+            (aBad, bBad) = (a.firstNonFinite(), b.firstNonFinite())
+        }
         var nonFinite: String?
-        if let i = b.firstNonFinite() { nonFinite = "\(bName)[\(i)] = \(b.data[i])" }
-        else if let i = a.firstNonFinite() { nonFinite = "\(aName)[\(i)] = \(a.data[i])" }
+        if let i = bBad { nonFinite = "\(bName)[\(i)] = \(b.data[i])" }
+        else if let i = aBad { nonFinite = "\(aName)[\(i)] = \(a.data[i])" }
         // Base-weight orientation: for transposed kinds, delta = s * A^T B^T.
         let delta = kind.isTransposed
             ? LowRank(uncheckedB: a.transposed(), a: b.transposed(), scale: scale)

@@ -64,33 +64,63 @@ public struct PeftExport {
             throw SeedloraError("export dtype must be f32, bf16 or f16")
         }
         let r = rank
-        var items: [SafetensorsWriter.Item] = []
-        for module in modules {
-            let factors = module.delta.scaleFolded().padded(toRank: r)
-            let prefix = PeftAdapter.keyPrefix + module.name
-            switch module.kind {
-            case .linear:
-                items.append(.init(name: prefix + ".lora_A.weight", tensor: factors.a, dtype: dtype))
-                items.append(.init(name: prefix + ".lora_B.weight", tensor: factors.b, dtype: dtype))
-            case .fanInFanOut:
-                items.append(.init(name: prefix + ".lora_A.weight", tensor: factors.b.transposed(), dtype: dtype))
-                items.append(.init(name: prefix + ".lora_B.weight", tensor: factors.a.transposed(), dtype: dtype))
-            case .embedding:
-                items.append(.init(name: prefix + ".lora_embedding_A", tensor: factors.b.transposed(), dtype: dtype))
-                items.append(.init(name: prefix + ".lora_embedding_B", tensor: factors.a.transposed(), dtype: dtype))
-            }
-        }
+        let items = modules.flatMap { Self.items($0, rank: r, dtype: dtype) }
         try SafetensorsWriter.write(items, to: directory.file("adapter_model.safetensors"))
+        try writeConfigAndCard(into: directory, rank: r, moduleNames: modules.map(\.name))
+    }
+
+    /// adapter_config.json and README.md.
+    func writeConfigAndCard(into directory: AtomicDirectory, rank r: Int, moduleNames: [String]) throws {
         let configFile = try AtomicFile(path: directory.file("adapter_config.json"))
-        try configFile.write(configJSON(rank: r).serialized(pretty: true) + "\n")
+        try configFile.write(configJSON(rank: r, moduleNames: moduleNames).serialized(pretty: true) + "\n")
         try configFile.commit()
         let card = try AtomicFile(path: directory.file("README.md"))
         try card.write(modelCard)
         try card.commit()
     }
 
+    /// The two stored tensors of `module` at export rank `r`, in PEFT's orientation.
+    static func items(_ module: Module, rank r: Int, dtype: DType) -> [SafetensorsWriter.Item] {
+        let factors = module.delta.scaleFolded().padded(toRank: r)
+        let prefix = PeftAdapter.keyPrefix + module.name
+        switch module.kind {
+        case .linear:
+            return [.init(name: prefix + ".lora_A.weight", tensor: factors.a, dtype: dtype),
+                    .init(name: prefix + ".lora_B.weight", tensor: factors.b, dtype: dtype)]
+        case .fanInFanOut:
+            return [.init(name: prefix + ".lora_A.weight", tensor: factors.b.transposed(), dtype: dtype),
+                    .init(name: prefix + ".lora_B.weight", tensor: factors.a.transposed(), dtype: dtype)]
+        case .embedding:
+            return [.init(name: prefix + ".lora_embedding_A", tensor: factors.b.transposed(), dtype: dtype),
+                    .init(name: prefix + ".lora_embedding_B", tensor: factors.a.transposed(), dtype: dtype)]
+        }
+    }
+
+    /// The stored names and shapes of a module's two tensors (what `items` produces).
+    static func entries(name: String, kind: ModuleKind, rows: Int, cols: Int, rank r: Int,
+                        dtype: DType) -> [SafetensorsStreamWriter.Entry] {
+        let prefix = PeftAdapter.keyPrefix + name
+        switch kind {
+        case .linear:
+            return [.init(name: prefix + ".lora_A.weight", shape: [r, cols], dtype: dtype),
+                    .init(name: prefix + ".lora_B.weight", shape: [rows, r], dtype: dtype)]
+        case .fanInFanOut:
+            return [.init(name: prefix + ".lora_A.weight", shape: [r, rows], dtype: dtype),
+                    .init(name: prefix + ".lora_B.weight", shape: [cols, r], dtype: dtype)]
+        case .embedding:
+            return [.init(name: prefix + ".lora_embedding_A", shape: [r, rows], dtype: dtype),
+                    .init(name: prefix + ".lora_embedding_B", shape: [cols, r], dtype: dtype)]
+        }
+    }
+
     /// The adapter_config.json of the export.
     public func configJSON(rank r: Int) -> JSON {
+        configJSON(rank: r, moduleNames: modules.map(\.name))
+    }
+
+    /// The adapter_config.json for modules named `moduleNames` (a streaming export has no
+    /// `modules` in memory).
+    public func configJSON(rank r: Int, moduleNames: [String]) -> JSON {
         var pairs: [(String, JSON)] = [("peft_type", .string("LORA"))]
         for key in Self.carriedKeys {
             if key == "base_model_name_or_path", let baseModel {
@@ -99,8 +129,8 @@ public struct PeftExport {
                 pairs.append((key, value))
             }
         }
-        let targets = Set(modules.map { module in
-            String(module.name.split(separator: ".").last ?? Substring(module.name))
+        let targets = Set(moduleNames.map { name in
+            String(name.split(separator: ".").last ?? Substring(name))
         }).sorted()
         pairs += [
             ("r", .number(Double(r))),

@@ -62,5 +62,19 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
+    /// Maps the pages of `range` into this process in one call (`MADV_POPULATE_READ`, Linux
+    /// 5.14+) instead of one page fault per 64 KiB as a reader walks them. A hint: kernels
+    /// without it refuse the call and the reader faults as before.
+    public func populate(_ range: Range<Int>) {
+        #if os(Linux)
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound / page * page
+        let end = min(size, range.upperBound)
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, 22 /* MADV_POPULATE_READ */)
+        #endif
+    }
+
     static func errnoText() -> String { FilePaths.errnoText() }
 }

@@ -27,6 +27,7 @@ public enum DenseMergeEngine {
                                  progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
                                  transform: @Sendable (_ module: ModuleGroup, _ merged: Tensor) throws -> R,
                                  consume: (_ index: Int, _ result: R) throws -> Void) throws {
+        AllocatorTuning.reuseLargeBlocks()
         let modules = input.modules
         let window = max(1, workers)
         var start = 0

@@ -65,6 +65,11 @@ public enum MergePipeline {
         // Without a recipe the parameters are checked before any file is read.
         let early = request.plan == nil
             ? try usage { try entry.instantiate(request.parameters, inputCount: request.inputs.count, seed: request.seed) } : nil
+        // Module-local factored merges stream from load to write (nil: not applicable here).
+        if let streamed = try FactoredStreamMerge.run(request, entry: entry, early: early, cancellation: cancellation,
+                                                      progress: progress) {
+            return streamed
+        }
         let baseCheckpoint = try request.base.map { try Checkpoint(directory: $0) }
         let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite, base: baseCheckpoint))
         clock.mark("load")

@@ -13,21 +13,33 @@ public enum MergeWarnings {
     /// Warnings about the inputs, before merging: a single input, the same adapter twice, and
     /// unrelated inputs. `shown` are the paths as the user gave them.
     public static func inputs(_ input: MergeInput, shown: [String]) -> [String] {
+        let n = input.adapters.count
+        var gram = [Double](repeating: 0, count: n * n)
+        for group in input.modules {
+            let g = moduleGram(group.deltas)
+            for k in gram.indices { gram[k] += g[k] }
+        }
+        return inputs(weightsPaths: input.adapters.map(\.weightsPath), shown: shown.count == n ? shown : input.adapters.map(\.path),
+                      gram: gram)
+    }
+
+    /// The same, from the inputs' weight files and their Gram matrix of whole-delta inner products
+    /// (`n x n`, upper triangle filled; summed `moduleGram`s), so a streamed merge can say it too.
+    public static func inputs(weightsPaths: [String], shown names: [String], gram: [Double]) -> [String] {
         var warnings: [String] = []
-        let names = input.adapters.indices.map { i in i < shown.count ? shown[i] : input.adapters[i].path }
-        if input.adapters.count == 1 {
+        if weightsPaths.count == 1 {
             warnings.append("only one input adapter (\(names[0])): the merge rescales it and combines nothing")
         }
         var seen: [String: Int] = [:]
-        for (i, adapter) in input.adapters.enumerated() {
-            let key = canonical(adapter.weightsPath)
+        for (i, weights) in weightsPaths.enumerated() {
+            let key = canonical(weights)
             if let j = seen[key] {
                 warnings.append("inputs \(j) and \(i) are the same adapter (\(names[j])): it counts twice in the merge")
             } else {
                 seen[key] = i
             }
         }
-        if input.adapters.count >= 2, let (i, j, c) = leastSimilarPair(input), c < cosineThreshold {
+        if weightsPaths.count >= 2, let (i, j, c) = leastSimilarPair(gram, count: weightsPaths.count), c < cosineThreshold {
             warnings.append("inputs \(i) (\(names[i])) and \(j) (\(names[j])) have an overall cosine of \(format3(c)), below \(cosineThreshold): they probably come from different tasks")
         }
         return warnings
@@ -50,15 +62,18 @@ public enum MergeWarnings {
         return []
     }
 
-    /// The pair of inputs with the lowest cosine of their whole deltas (all modules flattened).
-    static func leastSimilarPair(_ input: MergeInput) -> (Int, Int, Double)? {
-        let n = input.adapters.count
+    /// One module's inner products `<tau_i, tau_j>` of the inputs' LoRA parts (DoRA magnitudes
+    /// aside: the LoRA parts show whether the inputs agree), `n x n` with the upper triangle filled.
+    public static func moduleGram(_ deltas: [LowRank]) -> [Double] {
+        let n = deltas.count
         var gram = [Double](repeating: 0, count: n * n)
-        for group in input.modules {
-            // DoRA magnitudes aside: the LoRA parts show whether the inputs agree.
-            let g = FactorGram(group.deltas)
-            for i in 0..<n { for j in i..<n { gram[i * n + j] += g.inner(i, j) } }
-        }
+        let g = FactorGram(deltas)
+        for i in 0..<n { for j in i..<n { gram[i * n + j] = g.inner(i, j) } }
+        return gram
+    }
+
+    /// The pair of inputs with the lowest cosine of their whole deltas (all modules flattened).
+    static func leastSimilarPair(_ gram: [Double], count n: Int) -> (Int, Int, Double)? {
         var best: (Int, Int, Double)?
         for i in 0..<n { for j in (i + 1)..<n {
             let d = (gram[i * n + i] * gram[j * n + j]).squareRoot()

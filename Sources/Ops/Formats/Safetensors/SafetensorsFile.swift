@@ -75,6 +75,11 @@ public final class SafetensorsFile: @unchecked Sendable {
         file.releasePages((dataStart + entry.begin)..<(dataStart + entry.end))
     }
 
+    /// Maps the tensor's pages in one call before a full read (see `MappedFile.populate`).
+    public func populatePages(_ entry: TensorEntry) {
+        file.populate((dataStart + entry.begin)..<(dataStart + entry.end))
+    }
+
     /// Raw bytes of one tensor, for copying without conversion.
     public func withRawBytes<R>(_ entry: TensorEntry, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try file.withBytes((dataStart + entry.begin)..<(dataStart + entry.end), body)

@@ -21,6 +21,12 @@ public final class SafetensorsStreamWriter {
     private let file: AtomicFile
     private var next = 0
     private var buffer: [UInt8] = []
+    /// Small tensors are gathered into writes of about this many bytes.
+    static let writeSize = 8 << 20
+    /// Disk writeback is started every this many bytes (see `AtomicFile.startWriteback`).
+    static let writebackInterval = 64 << 20
+    private var pending: [UInt8] = []
+    private var sinceWriteback = 0
 
     /// Writes the header for `entries` (in the order given: the order tensors must follow).
     /// The header is padded with spaces to a multiple of 8 so every tensor starts aligned.
@@ -47,19 +53,51 @@ public final class SafetensorsStreamWriter {
         var headerBytes = Array(JSON.object(header).serialized().utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         file = try AtomicFile(path: path)
-        try file.write(withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { Array($0) })
-        try file.write(headerBytes)
+        pending.reserveCapacity(Self.writeSize)
+        try write(withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { Array($0) })
+        try write(headerBytes)
     }
 
     /// Appends the next tensor (Float32 values, converted to the entry's dtype).
     public func append(_ tensor: Tensor) throws {
         let entry = try expectNext(count: tensor.count)
         if entry.dtype == .f32 {
-            try tensor.data.withUnsafeBytes { try file.write($0) }
+            try tensor.data.withUnsafeBytes { try write($0) }
         } else {
             buffer.removeAll(keepingCapacity: true)
             try tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: entry.dtype, into: &buffer) }
-            try file.write(buffer)
+            try buffer.withUnsafeBytes { try write($0) }
+        }
+    }
+
+    /// Large sequential writes: small pieces are gathered, large ones go straight to the file.
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if pending.count + bytes.count > Self.writeSize { try flush() }
+        if bytes.count >= Self.writeSize / 2 {
+            try file.write(bytes)
+            try wrote(bytes.count)
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        try pending.withUnsafeBytes { try file.write($0) }
+        let n = pending.count
+        pending.removeAll(keepingCapacity: true)
+        try wrote(n)
+    }
+
+    private func wrote(_ n: Int) throws {
+        sinceWriteback += n
+        if sinceWriteback >= Self.writebackInterval {
+            file.startWriteback()
+            sinceWriteback = 0
         }
     }
 
@@ -70,7 +108,7 @@ public final class SafetensorsStreamWriter {
             throw SeedloraError(path: path, "tensor '\(entries[next].name)': \(bytes.count) bytes given, \(entries[next].byteCount) declared")
         }
         next += 1
-        try file.write(bytes)
+        try write(bytes)
     }
 
     private func expectNext(count: Int) throws -> Entry {
@@ -88,6 +126,7 @@ public final class SafetensorsStreamWriter {
         guard next == entries.count else {
             throw SeedloraError(path: path, "internal: \(entries.count - next) declared tensors were not written")
         }
+        try flush()
         try file.commit()
     }
 }

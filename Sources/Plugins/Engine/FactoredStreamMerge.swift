@@ -1,0 +1,174 @@
+import Ops
+
+/// A factored merge streamed from load to write, a window of modules at a time.
+///
+/// Each module is read from the mapped input files (converted and screened for NaN/inf in the
+/// same pass), merged while its factors are in cache, appended to the export, and its pages
+/// released; so resident memory is a few modules whatever the model's size, and the disk writes
+/// (started early, see `SafetensorsStreamWriter`) overlap the merging of later modules. The
+/// bytes written are those of the in-memory path (`PeftExport.write(into:)`).
+///
+/// It applies to module-local strategies (those with a per-module dense equivalent: a method
+/// that needs every module at once, like `seedlora stats=adapter`, has none), a PEFT export, no
+/// recipe and no base model, on inputs that a plain merge accepts and whose modules all have the
+/// same input ranks (so the export rank is known from the first window). Anything else returns
+/// nil before a byte is written, and the pipeline takes its in-memory path, which also gives
+/// every refusal its usual message.
+enum FactoredStreamMerge {
+    /// Modules merged in parallel per window, per core.
+    static let modulesPerCore = 4
+
+    private struct Abandon: Error {}
+
+    static func run(_ request: MergeRequest, entry: StrategyEntry, early: (ConfiguredStrategy, ResolvedParameters)?,
+                    cancellation: Cancellation, progress: (@Sendable (Int, Int) -> Void)?) throws -> MergeReport? {
+        guard request.format == .peft, request.plan == nil, request.base == nil,
+              let (configured, resolved) = early,
+              case .factored(let strategy) = configured.withoutLambda.strategy,
+              isModuleLocal(strategy),
+              let plan = try? Plan(request.inputs) else { return nil }
+        // lambda after any rank reduction, as in LambdaFreeMerge: the bits of a sweep point.
+        let lambda = configured.withoutLambda.lambda
+        var clock = PhaseClock()
+        AllocatorTuning.reuseLargeBlocks()
+        let directory = try AtomicDirectory(path: request.output, replace: request.replace)
+        var export = PeftExport(modules: [], dtype: request.dtype ?? .f32, template: plan.indices.first?.config,
+                                modelCard: MergePipeline.card(request, info: entry.info, resolved: resolved, notes: []))
+        if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
+        let skeletons = plan.indices.map { PeftAdapter(index: $0, modules: []) }
+        let names = plan.names
+        let window = max(1, DenseMergeEngine.defaultWorkers * modulesPerCore)
+        var energies: [Double] = [], norms: [Double] = []
+        let n = plan.indices.count
+        var gram = [Double](repeating: 0, count: n * n)
+        var rank = 0
+        do {
+            try directory.writing {
+                var stream: PeftExportStream?
+                var start = 0
+                while start < names.count {
+                    try cancellation.check()
+                    let indices = Array(start..<min(start + window, names.count))
+                    let merged = try ConcurrentMap.run(indices, cancellation: cancellation) { i in
+                        try mergeModule(i, names[i], plan: plan, skeletons: skeletons, strategy: strategy, lambda: lambda,
+                                        request: request, cancellation: cancellation)
+                    }
+                    if stream == nil {
+                        rank = max(1, merged.map(\.0.delta.rank).max() ?? 1)
+                        if let maxRank = request.maxRank, rank > maxRank {
+                            throw SeedloraError(path: request.output,
+                                "the export needs rank \(rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
+                        }
+                        guard let opened = try PeftExportStream(export: export, slots: plan.slots, rank: rank, directory: directory) else {
+                            throw Abandon()
+                        }
+                        stream = opened
+                    }
+                    guard let stream else { throw Abandon() }
+                    for (module, energy, moduleGram) in merged {
+                        guard try stream.append(module) else { throw Abandon() }
+                        if let energy { energies.append(energy) }
+                        norms.append(module.delta.moments().frobenius)
+                        for k in gram.indices { gram[k] += moduleGram[k] }
+                    }
+                    for i in indices { for index in plan.indices { index.release(names[i]) } }
+                    start += window
+                    progress?(min(start, names.count), names.count)
+                }
+                guard let stream else { throw Abandon() }
+                try stream.finish(into: directory)
+            }
+        } catch is Abandon {
+            return nil
+        }
+        try directory.commit()
+        clock.mark("load + merge + write (streamed)")
+        var report = MergeReport(info: entry.info, parameters: resolved, parameterSets: 1, inputCount: plan.indices.count,
+                           moduleCount: names.count, format: .peft, exportedRank: rank, exportedDType: export.dtype,
+                           energy: request.rank == nil ? nil : RankReduction.Report(energies: energies),
+                           phases: clock.phases, files: ["adapter_model.safetensors", "adapter_config.json", "README.md"])
+        report.warnings = MergeWarnings.inputs(weightsPaths: plan.indices.map(\.weightsPath), shown: request.inputs, gram: gram)
+            + MergeWarnings.result(norms: norms)
+        return report
+    }
+
+    /// Whether `merger` merges each module on its own: those with a per-module dense equivalent
+    /// (the protocol's contract: nil means "needs all modules at once"), the element-wise
+    /// methods run in a merge space (per module by construction, but with no dense equivalent
+    /// since they refuse DoRA), and either under the final `lambda`.
+    static func isModuleLocal(_ merger: any FactoredMerger) -> Bool {
+        if let scaled = merger as? LambdaScaledFactored { return isModuleLocal(scaled.inner) }
+        return merger is SpaceMerge || merger.denseEquivalent() != nil
+    }
+
+    /// One module: read from every input, merged (and reduced to `--rank`).
+    /// Also returns the inputs' inner products for this module (`MergeWarnings.moduleGram`).
+    private static func mergeModule(_ position: Int, _ name: String, plan: Plan, skeletons: [PeftAdapter], strategy: any FactoredMerger,
+                                    lambda: Double, request: MergeRequest,
+                                    cancellation: Cancellation) throws -> (PeftExport.Module, Double?, [Double]) {
+        var deltas: [LowRank] = []
+        var kind = ModuleKind.linear
+        for index in plan.indices {
+            let module = try index.load(name)
+            if !request.allowNonFinite, let bad = module.nonFinite {
+                throw SeedloraError(path: index.weightsPath,
+                    "module \(name): non-finite weight \(bad); refusing to merge (pass --allow-nonfinite to merge anyway)")
+            }
+            deltas.append(module.delta)
+            kind = module.kind
+        }
+        let group = ModuleGroup(name: name, kind: kind, deltas: deltas, magnitudes: deltas.map { _ in nil })
+        // Its position in the full module list keys its random streams, as in the in-memory path.
+        let input = MergeInput(adapters: skeletons, modules: [group], base: nil, positions: [position])
+        let merged = try MergeEngine.run(strategy, on: input, cancellation: cancellation)
+        guard let module = merged.first else { throw SeedloraError("internal: module \(name) was not merged") }
+        let moduleGram = MergeWarnings.moduleGram(deltas)
+        guard let k = request.rank else { return (scaled(module, lambda), nil, moduleGram) }
+        let (reduced, report) = try RankReduction.reduce([module], rank: k, cancellation: cancellation)
+        guard let first = reduced.first else { throw SeedloraError("internal: module \(name) was not reduced") }
+        return (scaled(first, lambda), report.energies.first, moduleGram)
+    }
+
+    private static func scaled(_ module: PeftExport.Module, _ lambda: Double) -> PeftExport.Module {
+        PeftExport.Module(name: module.name, kind: module.kind, delta: MergeScale.apply(lambda: lambda, to: module.delta))
+    }
+
+    /// The inputs' indexes, checked from their headers to be streamable.
+    struct Plan: Sendable {
+        let indices: [PeftAdapterIndex]
+        let names: [String]
+        let slots: [PeftExportStream.Slot]
+
+        /// Nil (or an error) when the in-memory path should take the merge.
+        init?(_ paths: [String]) throws {
+            guard !paths.isEmpty else { return nil }
+            // Hub ids and mlx-lm directories take the in-memory path (it resolves and maps them).
+            guard paths.allSatisfy({ FilePaths.isDirectory($0) && !MlxAdapter.isMlxDirectory($0) }) else { return nil }
+            indices = try paths.map { try PeftAdapterIndex(directory: $0) }
+            guard let first = indices.first else { return nil }
+            names = first.moduleNames
+            var slots: [PeftExportStream.Slot] = []
+            var inputRanks: [Int]?
+            for name in names {
+                var layouts: [PeftAdapterIndex.Layout] = []
+                for index in indices {
+                    guard let layout = index.layout(name), !layout.hasExtras,
+                          index.config.rank(for: name) == layout.rank else { return nil }
+                    layouts.append(layout)
+                }
+                guard let reference = layouts.first,
+                      layouts.allSatisfy({ ($0.kind, $0.rows, $0.cols) == (reference.kind, reference.rows, reference.cols) })
+                else { return nil }
+                let ranks = layouts.map(\.rank)
+                if let inputRanks, inputRanks != ranks { return nil }
+                inputRanks = ranks
+                slots.append(.init(name: name, kind: reference.kind, rows: reference.rows, cols: reference.cols))
+            }
+            for index in indices {
+                guard index.moduleNames == names,
+                      PeftAdapter(index: index, modules: []).mergeRefusal(withBase: false) == nil else { return nil }
+            }
+            self.slots = slots
+        }
+    }
+}
