@@ -5,7 +5,7 @@ import Ops
 /// | kind | data |
 /// | --- | --- |
 /// | line, scatter | `y=` a list/tensor or a dict name -> list (or -> {"x": ..., "y": ...}); `x=` shared x values; or `data=` a table with `x=` and `y=` column names |
-/// | bar | `x=` category names and `y=` a list or a dict series -> list; or `data=` a table with `x=` a string column and `y=` one or more numeric columns; `errors=` like `y` |
+/// | bar | `x=` category names and `y=` a list or a dict series -> list; or `data=` a table with `x=` a string column and `y=` one or more numeric columns; `errors=` like `y`; `markers=` like `y`, drawn as a level over each group; `range=[lo, hi]` the y axis |
 /// | heatmap | `data=` a 2-D tensor or list of lists, `rows=`/`columns=` labels, `annotate=`, `range=[lo, hi]` |
 /// | histogram, density | `data=` a tensor, list, delta or adapter, or a dict name -> one of those; `bins=`, `range=` |
 struct PlotArguments {
@@ -15,6 +15,7 @@ struct PlotArguments {
     enum I {
         static let kind = 0, data = 1, x = 2, y = 3, title = 4, xlabel = 5, ylabel = 6, legend = 7, logx = 8, logy = 9
         static let rows = 10, columns = 11, bins = 12, annotate = 13, range = 14, errors = 15, width = 16, height = 17
+        static let markers = 19
     }
 
     func plot() throws -> Plot {
@@ -49,6 +50,7 @@ struct PlotArguments {
         var result = Plot(content, title: try args.string(I.title), xLabel: try args.string(I.xlabel), yLabel: try args.string(I.ylabel),
                           legend: legend, logX: try args.bool(I.logx), logY: try args.bool(I.logy), width: width, height: height)
         if kind == .heatmap || (kind == .bar && result.logX) { result.logX = false }
+        if kind == .bar { result.yRange = try range() }
         // One unnamed series (y=[...]) needs no legend.
         if Self.seriesNames(content).allSatisfy(\.isEmpty) { result.legend = .hidden }
         return result
@@ -151,7 +153,10 @@ struct PlotArguments {
             let series = try tableColumn(table, I.y).map { name in
                 Plot.BarSeries(name: name, values: try numbers(.list(try column(table, name, I.y)), I.y))
             }
-            return .bar(categories: categories, series: series)
+            let markers: [Plot.BarSeries] = args.isNil(I.markers) ? [] : try tableColumn(table, I.markers).map { name in
+                Plot.BarSeries(name: name, values: try numbers(.list(try column(table, name, I.markers)), I.markers), marker: true)
+            }
+            return .bar(categories: categories, series: series + markers)
         }
         let categories = try strings(args[I.x], I.x)
         let errors = args.isNil(I.errors) ? [:] : Dictionary(try named(args[I.errors]).map { ($0.0, try numbers($0.1, I.errors)) },
@@ -163,7 +168,14 @@ struct PlotArguments {
             }
             return Plot.BarSeries(name: name, values: values, errors: errors[name])
         }
-        return .bar(categories: categories, series: series)
+        let markers: [Plot.BarSeries] = args.isNil(I.markers) ? [] : try named(args[I.markers]).map { name, value in
+            let values = try numbers(value, I.markers)
+            guard values.count == categories.count else {
+                throw args.bad(I.markers, "\(categories.count) values per marker series (one per category)", got: "\(values.count) in '\(name)'")
+            }
+            return Plot.BarSeries(name: name, values: values, marker: true)
+        }
+        return .bar(categories: categories, series: series + markers)
     }
 
     func matrix() throws -> Plot.Matrix {
@@ -177,8 +189,10 @@ struct PlotArguments {
         let columnCount = rows.first?.count ?? 0
         let rowLabels = args.isNil(I.rows) ? rows.indices.map(String.init) : try strings(args[I.rows], I.rows)
         let columnLabels = args.isNil(I.columns) ? (0..<columnCount).map(String.init) : try strings(args[I.columns], I.columns)
+        // Counts annotate as "93", not "93.00".
+        let whole = rows.joined().allSatisfy { !$0.isFinite || $0.rounded() == $0 }
         return try Plot.Matrix(values: rows, rowLabels: rowLabels, columnLabels: columnLabels,
-                               annotate: try args.bool(I.annotate), colorRange: try range())
+                               annotate: try args.bool(I.annotate), decimals: whole ? 0 : 2, colorRange: try range())
     }
 
     func samples() throws -> [Plot.Sample] {
