@@ -81,10 +81,18 @@ enum EvaluationBuiltins {
 
     /// A table for Seed: a numeric column whose values are all whole numbers (ids, counts,
     /// 0/1 metrics) holds ints, so they print and compare as such; other numbers stay floats.
-    static func seedTable(_ data: DataTable) -> Table {
+    ///
+    /// The table is taken over: each column is released once converted, so a samples table of a
+    /// million rows does not exist twice.
+    static func seedTable(_ data: consuming DataTable) -> Table {
+        let names = data.columnNames
         var rows = [[Value]](repeating: [], count: data.rowCount)
-        for r in rows.indices { rows[r].reserveCapacity(data.columns.count) }
-        for column in data.columns {
+        var columns = data.columns
+        _ = consume data
+        for r in rows.indices { rows[r].reserveCapacity(columns.count) }
+        for c in columns.indices {
+            let column = columns[c]
+            columns[c] = .numbers(column.name, [])
             switch column.values {
             case let .numbers(v):
                 let whole = v.allSatisfy { $0.rounded() == $0 && abs($0) < 9e15 }
@@ -93,7 +101,7 @@ enum EvaluationBuiltins {
                 for (i, s) in v.enumerated() { rows[i].append(.string(s)) }
             }
         }
-        return Table(columns: data.columnNames, rows: rows)
+        return Table(columns: names, rows: rows)
     }
 
     /// `samples_add4_seed11.jsonl` -> `add4_seed11`.

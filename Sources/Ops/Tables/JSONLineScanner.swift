@@ -23,7 +23,7 @@ struct JSONLineScanner {
     }
 
     let bytes: UnsafeRawBufferPointer
-    private(set) var position = 0
+    var position = 0
     /// Nesting limit: a line of a million `[` must not overflow the stack.
     static let maxDepth = 512
 
@@ -69,6 +69,29 @@ struct JSONLineScanner {
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes, found \(describeNext())") }
             let key = try string()
             try expect(UInt8(ascii: ":"), "':' after the member name \"\(key)\"")
+            skipWhitespace()
+            try member(&self, key)
+            skipWhitespace()
+            guard let b = peek() else { throw fail("unterminated object (expected ',' or '}')") }
+            position += 1
+            if b == UInt8(ascii: "}") { return }
+            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or '}' in an object, found \(Self.describe(b))", at: position - 1) }
+        }
+    }
+
+    /// Walks the members of an object like `object(depth:_:)`, but the caller reads each member
+    /// name itself (`keyReader`, at the opening quote; it returns an id for `member`).
+    mutating func object(depth: Int, keyReader: (inout JSONLineScanner) throws -> Int,
+                         member: (inout JSONLineScanner, Int) throws -> Void) throws {
+        guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth) levels") }
+        try expect(UInt8(ascii: "{"), "'{' (a JSON object)")
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { position += 1; return }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes, found \(describeNext())") }
+            let key = try keyReader(&self)
+            try expect(UInt8(ascii: ":"), "':' after a member name")
             skipWhitespace()
             try member(&self, key)
             skipWhitespace()
@@ -187,6 +210,46 @@ struct JSONLineScanner {
             position += 1
         }
         throw fail("unterminated string (opened at column \(start + 1))", at: start)
+    }
+
+    /// The content bytes of a string (the cursor is at its opening quote), checked like
+    /// `skipString`. `plain`: no escapes and ASCII only, so the bytes are the text; otherwise
+    /// decode it with `string()` from `range.lowerBound - 1`.
+    mutating func stringSpan() throws -> (range: Range<Int>, plain: Bool) {
+        let start = position
+        position += 1
+        var plain = true, ascii = true
+        while position < bytes.count {
+            let b = bytes[position]
+            if b == UInt8(ascii: "\"") {
+                position += 1
+                if !ascii { try checkUTF8(start + 1..<position - 1) }
+                return (start + 1..<position - 1, plain)
+            }
+            if b == UInt8(ascii: "\\") {
+                plain = false
+                try escape(into: nil)
+                continue
+            }
+            if b < 0x20 { throw fail(String(format: "control character 0x%02X inside a string (escape it as \\u%04X)", b, b)) }
+            if b >= 0x80 { ascii = false; plain = false }
+            position += 1
+        }
+        throw fail("unterminated string (opened at column \(start + 1))", at: start)
+    }
+
+    /// The text of a plain span (see `stringSpan`).
+    func plainText(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Whether the bytes of `range` equal `other`.
+    func bytesEqual(_ range: Range<Int>, _ other: [UInt8]) -> Bool {
+        guard range.count == other.count else { return false }
+        return other.withUnsafeBytes { o in
+            guard let a = bytes.baseAddress, let b = o.baseAddress else { return range.isEmpty }
+            return memcmp(a + range.lowerBound, b, range.count) == 0
+        }
     }
 
     /// A decoded string (the cursor is at its opening quote).

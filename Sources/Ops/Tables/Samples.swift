@@ -23,21 +23,19 @@ public enum Samples {
     /// `filter`, keeps only the lines of that lm-eval filter (`strict-match`).
     public static func read(_ pattern: String, filter: String? = nil) throws -> DataTable {
         let files = try matchingFiles(pattern)
-        var columns = SampleColumns()
-        var filtersSeen = Set<String>()
+        var parser = SampleLineParser()
         for file in files {
-            try readFile(file, task: files.count > 1 ? taskName(file) : nil, filter: filter,
-                         into: &columns, filtersSeen: &filtersSeen)
+            try readFile(file, task: files.count > 1 ? taskName(file) : nil, filter: filter, into: &parser)
         }
-        guard columns.rowCount > 0 else {
-            if let filter, !filtersSeen.isEmpty {
+        guard parser.columns.rowCount > 0 else {
+            if let filter, !parser.filtersSeen.isEmpty {
                 throw SeedloraError(path: pattern, "no line has filter '\(filter)' (the filters here: "
-                                    + filtersSeen.sorted().joined(separator: ", ") + ")")
+                                    + parser.filtersSeen.sorted().joined(separator: ", ") + ")")
             }
             throw SeedloraError(path: pattern, "no samples: the file is empty (expected one JSON object per line, "
                                 + "as lm-evaluation-harness --log_samples writes)")
         }
-        return try columns.table(rank: rank)
+        return try parser.columns.finish(rank: rank)
     }
 
     /// Column order: task, doc_id, filter, metrics, doc fields.
@@ -87,11 +85,9 @@ public enum Samples {
 
     static let releaseEvery = 32 << 20
 
-    static func readFile(_ path: String, task: String?, filter: String?, into columns: inout SampleColumns,
-                         filtersSeen: inout Set<String>) throws {
+    static func readFile(_ path: String, task: String?, filter: String?, into parser: inout SampleLineParser) throws {
         let file = try MappedFile(path: path)
         var lineStart = 0, lineNumber = 0, released = 0
-        var pending: [(String, JSONLineScanner.Scalar)] = []
         while lineStart < file.size {
             lineNumber += 1
             let end = file.withBytes(lineStart..<file.size) { bytes -> Int in
@@ -99,9 +95,7 @@ public enum Samples {
                 return lineStart + (UnsafeRawPointer(hit) - base)
             }
             do {
-                try file.withBytes(lineStart..<end) { bytes in
-                    try parseLine(bytes, task: task, filter: filter, into: &columns, pending: &pending, filtersSeen: &filtersSeen)
-                }
+                try file.withBytes(lineStart..<end) { bytes in try parser.parse(bytes, task: task, filter: filter) }
             } catch let failure as JSONLineScanner.Failure {
                 throw SeedloraError(path: path, "line \(lineNumber), column \(failure.offset + 1): \(failure.message)")
             } catch let conflict as SampleColumns.Conflict {
@@ -114,74 +108,5 @@ public enum Samples {
             }
         }
         file.releasePages(released..<file.size)
-    }
-
-    static func parseLine(_ bytes: UnsafeRawBufferPointer, task: String?, filter: String?, into columns: inout SampleColumns,
-                          pending: inout [(String, JSONLineScanner.Scalar)], filtersSeen: inout Set<String>) throws {
-        var scanner = JSONLineScanner(bytes)
-        scanner.skipWhitespace()
-        if scanner.atEnd { return }
-        pending.removeAll(keepingCapacity: true)
-        var metricNames: [String]?
-        var docID: Double?
-        var lineFilter: String?
-        try scanner.object { scanner, key in
-            switch key {
-            case "doc_id":
-                guard case let .number(x)? = try scanner.scalarOrSkip() else {
-                    throw scanner.fail("doc_id must be a number")
-                }
-                docID = x
-            case "doc":
-                try flatten(&scanner, prefix: "doc.", into: &pending)
-            case "metrics":
-                metricNames = try scanner.stringArrayOrSkip()
-            case "filter":
-                if case let .string(s)? = try scanner.scalarOrSkip() { lineFilter = s }
-            default:
-                if let value = try scanner.scalarOrSkip() { pending.append((key, value)) }
-            }
-        }
-        scanner.skipWhitespace()
-        guard scanner.atEnd else { throw scanner.fail("text after the JSON object (one object per line)") }
-        guard let docID else { throw JSONLineScanner.Failure(offset: 0, message: "no doc_id (every samples line has one)") }
-        if let lineFilter { filtersSeen.insert(lineFilter) }
-        if let filter, lineFilter != filter { return }
-
-        if let task { try columns.set("task", .string(task)) }
-        try columns.set("doc_id", .number(docID))
-        if let lineFilter { try columns.set("filter", .string(lineFilter)) }
-        for (key, value) in pending {
-            if key.hasPrefix("doc.") {
-                try columns.set(key, value)
-            } else if let metricNames {
-                if metricNames.contains(key) { try columns.set(key, value) }
-            } else if key != "target" {
-                switch value {
-                case .number, .bool: try columns.set(key, value)
-                case .string, .null: break
-                }
-            }
-        }
-        columns.endRow()
-    }
-
-    /// The scalar fields of an object as `prefix + key`, nested objects flattened with dots;
-    /// arrays are skipped. Something other than an object is skipped too (a `doc` that is text).
-    static func flatten(_ scanner: inout JSONLineScanner, prefix: String, depth: Int = 0,
-                        into pending: inout [(String, JSONLineScanner.Scalar)]) throws {
-        scanner.skipWhitespace()
-        guard scanner.peek() == UInt8(ascii: "{") else {
-            try scanner.skipValue()
-            return
-        }
-        try scanner.object(depth: depth) { scanner, key in
-            scanner.skipWhitespace()
-            if scanner.peek() == UInt8(ascii: "{") {
-                try flatten(&scanner, prefix: prefix + key + ".", depth: depth + 1, into: &pending)
-            } else if let value = try scanner.scalarOrSkip(depth: depth + 1) {
-                pending.append((prefix + key, value))
-            }
-        }
     }
 }
