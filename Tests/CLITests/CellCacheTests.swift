@@ -17,6 +17,7 @@ import TestSupport
         }
         try fm.copyItem(atPath: Fixtures.root + "/examples/toy-math/eval", toPath: dir + "/examples/toy-math/eval")
         try fm.copyItem(atPath: Fixtures.root + "/examples/toy-math/eval-sweep", toPath: dir + "/examples/toy-math/eval-sweep")
+        try fm.copyItem(atPath: Fixtures.root + "/examples/toy-math/eval-subdomains", toPath: dir + "/examples/toy-math/eval-subdomains")
         try fm.copyItem(atPath: Fixtures.root + "/scripts/figures", toPath: dir + "/scripts/figures")
         return dir
     }

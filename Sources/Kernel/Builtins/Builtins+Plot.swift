@@ -6,7 +6,7 @@ import Ops
 enum PlotBuiltins {
     static let plotSignature = "plot(kind, data=nil, x=nil, y=nil, title=\"\", xlabel=\"\", ylabel=\"\", legend=\"topright\", "
         + "logx=false, logy=false, rows=nil, columns=nil, bins=40, annotate=false, range=nil, errors=nil, "
-        + "width=800, height=600, file=nil)"
+        + "width=800, height=600, file=nil, markers=nil)"
 
     static var all: [Builtin] { [
         Builtin(plotSignature, .results,

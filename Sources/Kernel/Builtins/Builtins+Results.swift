@@ -90,13 +90,14 @@ enum ResultsBuiltins {
             }
             return .table(Table(columns: names, rows: (0..<count).map { r in columns.map { $0[r] } }))
         },
-        Builtin("read_results(path)", .results,
-                "Reads lm-evaluation-harness results JSON (a file or a directory of them) or a CSV file into a table.",
+        Builtin("read_results(path, groups=false)", .results,
+                "Reads lm-evaluation-harness results JSON (a file or a directory of them) or a CSV file into a table; groups=true: one row per group, subtask and metric.",
                 example: "t = read_results(\"Tests/Fixtures/toy-math-eval\")") { args, interp in
             let given = try args.string(0)
             let path = try interp.resolvePath(given)
             interp.recorder.noteRead(path)
             do {
+                if try args.bool(1) { return .table(table(try EvalResults.readGroups(path))) }
                 return .table(table(try EvalResults.read(path)))
             } catch let error as SeedloraError {
                 throw BuiltinError(error.description, span: args.spans[0])

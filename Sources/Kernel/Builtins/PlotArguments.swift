@@ -5,7 +5,7 @@ import Ops
 /// | kind | data |
 /// | --- | --- |
 /// | line, scatter | `y=` a list/tensor or a dict name -> list (or -> {"x": ..., "y": ...}); `x=` shared x values; or `data=` a table with `x=` and `y=` column names |
-/// | bar | `x=` category names and `y=` a list or a dict series -> list; or `data=` a table with `x=` a string column and `y=` one or more numeric columns; `errors=` like `y` |
+/// | bar | `x=` category names and `y=` a list or a dict series -> list; or `data=` a table with `x=` a string column and `y=` one or more numeric columns; `errors=` like `y`; `markers=` like `y`, drawn as a level over each group; `range=[lo, hi]` the y axis |
 /// | heatmap | `data=` a 2-D tensor or list of lists, `rows=`/`columns=` labels, `annotate=`, `range=[lo, hi]` |
 /// | histogram, density | `data=` a tensor, list, delta or adapter, or a dict name -> one of those; `bins=`, `range=` |
 struct PlotArguments {
@@ -44,6 +44,7 @@ struct PlotArguments {
         var result = Plot(content, title: try args.string("title"), xLabel: try args.string("xlabel"), yLabel: try args.string("ylabel"),
                           legend: legend, logX: try args.bool("logx"), logY: try args.bool("logy"), width: width, height: height)
         if kind == .heatmap || (kind == .bar && result.logX) { result.logX = false }
+        if kind == .bar { result.yRange = try range() }
         // One unnamed series (y=[...]) needs no legend.
         if Self.seriesNames(content).allSatisfy(\.isEmpty) { result.legend = .hidden }
         return result
@@ -146,7 +147,10 @@ struct PlotArguments {
             let series = try tableColumn(table, "y").map { name in
                 Plot.BarSeries(name: name, values: try numbers(.list(try column(table, name, "y")), "y"))
             }
-            return .bar(categories: categories, series: series)
+            let markers: [Plot.BarSeries] = try args.isNil("markers") ? [] : try tableColumn(table, "markers").map { name in
+                Plot.BarSeries(name: name, values: try numbers(.list(try column(table, name, "markers")), "markers"), marker: true)
+            }
+            return .bar(categories: categories, series: series + markers)
         }
         let categories = try strings(try args.value("x"), "x")
         let errors = try args.isNil("errors") ? [:] : Dictionary(try named(try args.value("errors")).map { ($0.0, try numbers($0.1, "errors")) },
@@ -158,7 +162,14 @@ struct PlotArguments {
             }
             return Plot.BarSeries(name: name, values: values, errors: errors[name])
         }
-        return .bar(categories: categories, series: series)
+        let markers: [Plot.BarSeries] = try args.isNil("markers") ? [] : try named(try args.value("markers")).map { name, value in
+            let values = try numbers(value, "markers")
+            guard values.count == categories.count else {
+                throw args.bad("markers", "\(categories.count) values per marker series (one per category)", got: "\(values.count) in '\(name)'")
+            }
+            return Plot.BarSeries(name: name, values: values, marker: true)
+        }
+        return .bar(categories: categories, series: series + markers)
     }
 
     func matrix() throws -> Plot.Matrix {
@@ -172,8 +183,10 @@ struct PlotArguments {
         let columnCount = rows.first?.count ?? 0
         let rowLabels = try args.isNil("rows") ? rows.indices.map(String.init) : try strings(try args.value("rows"), "rows")
         let columnLabels = try args.isNil("columns") ? (0..<columnCount).map(String.init) : try strings(try args.value("columns"), "columns")
+        // Counts annotate as "93", not "93.00".
+        let whole = rows.joined().allSatisfy { !$0.isFinite || $0.rounded() == $0 }
         return try Plot.Matrix(values: rows, rowLabels: rowLabels, columnLabels: columnLabels,
-                               annotate: try args.bool("annotate"), colorRange: try range())
+                               annotate: try args.bool("annotate"), decimals: whole ? 0 : 2, colorRange: try range())
     }
 
     func samples() throws -> [Plot.Sample] {

@@ -188,6 +188,6 @@ enum BuiltinTable {
 
     static var all: [Builtin] {
         GeneralBuiltins.all + TensorBuiltins.all + AdapterBuiltins.all + AnalysisBuiltins.all + MergeBuiltins.all + ExportBuiltins.all
-            + DisplayBuiltins.all + ResultsBuiltins.all + PlotBuiltins.all + SweepBuiltins.all
+            + DisplayBuiltins.all + ResultsBuiltins.all + PlotBuiltins.all + SweepBuiltins.all + EvaluationBuiltins.all
     }
 }

@@ -21,6 +21,8 @@ struct GnuplotScript {
     static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
     static let pointTypes = [7, 5, 9, 13, 11, 15, 7, 5, 9, 13]
+    /// Point types of bar-chart markers: filled diamond, triangle, circle.
+    static let markerPoints = [13, 9, 7]
     static let font = "DejaVu Sans"
 
     /// 11 pt at 600 pixels on the short side, growing with its square root (small figures keep
@@ -176,10 +178,16 @@ struct GnuplotScript {
         return s
     }
 
-    func bars(_ categories: [String], _ series: [Plot.BarSeries]) -> String {
-        let m = Double(series.count)
+    func bars(_ categories: [String], _ allSeries: [Plot.BarSeries]) -> String {
+        let series = allSeries.filter { !$0.marker }, markers = allSeries.filter(\.marker)
+        let m = Double(max(1, series.count))
         let barWidth = 0.8 / m
         var s = ""
+        for (j, marker) in markers.enumerated() {
+            s += "$m\(j) << EOD\n"
+            for (i, value) in marker.values.enumerated() { s += "\(i) \(Self.number(value))\n" }
+            s += "EOD\n"
+        }
         for (j, bar) in series.enumerated() {
             s += "$d\(j) << EOD\n"
             for (i, value) in bar.values.enumerated() {
@@ -190,11 +198,13 @@ struct GnuplotScript {
             s += "EOD\n"
         }
         s += "set xrange [-0.6:\(Self.number(Double(categories.count) - 0.4))]\n"
-        let slot = barAreaWidth(series.map(\.name)) / Double(categories.count)
+        let slot = barAreaWidth(allSeries.map(\.name)) / Double(categories.count)
         s += "set xtics (\(Self.tics(categories))) scale 0 \(xticRotation(categories, slot: slot, font: fontSize))\n"
-        let tops = series.flatMap { bar in bar.values.indices.map { bar.values[$0] + abs(bar.errors?[$0] ?? 0) } }
-        let values = series.flatMap(\.values).filter(\.isFinite)
-        if !plot.logY {
+        let tops = allSeries.flatMap { bar in bar.values.indices.map { bar.values[$0] + abs(bar.errors?[$0] ?? 0) } }
+        let values = allSeries.flatMap(\.values).filter(\.isFinite)
+        if let range = plot.yRange {
+            s += "set yrange [\(Self.number(range.lowerBound)):\(Self.number(range.upperBound))]\n"
+        } else if !plot.logY {
             if values.allSatisfy({ $0 >= 0 }) { s += zeroBasedYRange(tops) } else { s += "set xzeroaxis lt -1 lc rgb '#404040'\n" }
         }
         s += "set style fill solid 0.85 border lc rgb 'white'\n"
@@ -206,6 +216,12 @@ struct GnuplotScript {
             // Vectors with flat heads: gnuplot's yerrorbars punch a background-coloured hole at the point.
             parts.append("$d\(j) using 1:($2-$3):(0):(2*$3) with vectors heads size screen 0.007,90 "
                          + "lc rgb '#303030' lw 1.2 notitle")
+        }
+        // Markers: a dark line across the whole group at the level, with a point at its centre.
+        for (j, marker) in markers.enumerated() {
+            parts.append("$m\(j) using ($1-0.42):2:(0.84):(0) with vectors nohead lc rgb '#202020' lw 1.5 dt \(j + 1) notitle")
+            parts.append("$m\(j) using 1:2 with points pt \(Self.markerPoints[j % Self.markerPoints.count]) ps 1.6 "
+                         + "lc rgb '#202020' \(Self.title(marker.name))")
         }
         return s + "plot " + parts.joined(separator: ", \\\n     ") + "\n"
     }

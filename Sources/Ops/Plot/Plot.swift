@@ -46,6 +46,9 @@ public struct Plot: Equatable, Sendable {
     /// Size in pixels (PNG, SVG); PDF pages are the same size at 96 pixels per inch.
     public var width: Int
     public var height: Int
+    /// The y axis range of a bar chart (default: from 0 to just above the tallest bar); bars
+    /// below it are cut at the axis.
+    public var yRange: ClosedRange<Double>? = nil
 
     public init(_ content: Content, title: String = "", xLabel: String = "", yLabel: String = "",
                 legend: Legend = .topRight, logX: Bool = false, logY: Bool = false,
@@ -92,16 +95,20 @@ extension Plot {
         }
     }
 
-    /// One bar per category, with optional error bars (± errors[i]).
+    /// One bar per category, with optional error bars (± errors[i]); or, as a `marker`, one
+    /// point at the centre of each group (a reference level over the bars, such as an oracle).
     public struct BarSeries: Equatable, Sendable {
         public var name: String
         public var values: [Double]
         public var errors: [Double]?
+        /// Drawn as a marker over the group instead of as a bar of its own.
+        public var marker: Bool
 
-        public init(name: String, values: [Double], errors: [Double]? = nil) {
+        public init(name: String, values: [Double], errors: [Double]? = nil, marker: Bool = false) {
             self.name = name
             self.values = values
             self.errors = errors
+            self.marker = marker
         }
     }
 
