@@ -38,8 +38,8 @@ struct LambdaFreeMerge {
             try DenseMergeEngine.stream({ perModule[$0] }, input: input, cancellation: cancellation, progress: progress,
                 transform: { group, merged in
                     let index = input.modules.firstIndex { $0.name == group.name } ?? 0
-                    let svd = try RandomizedSVD.approximate(merged, rank: k, rng: CounterRNG(seed: seed, module: index, input: -1))
-                    return (PeftExport.Module(name: group.name, kind: group.kind, delta: svd.factors), svd.energyKept)
+                    // The exporter's rank-K step: a non-finite module stays NaN instead of reaching LAPACK.
+                    return try Exporter.rankK(merged, name: group.name, kind: group.kind, index: index, rank: k, seed: seed)
                 },
                 consume: { _, result in results.append(result) })
             clock.mark("merge + rank-\(k) SVD")

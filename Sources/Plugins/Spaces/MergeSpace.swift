@@ -21,7 +21,9 @@ public enum MergeSpace: String, Sendable, CaseIterable {
 
     /// The space chosen in resolved parameters (nil when the strategy has no `space`).
     static func of(_ parameters: ResolvedParameters) -> MergeSpace? {
-        parameters.choice("space").flatMap(MergeSpace.init(rawValue:))
+        // Methods without a `space` parameter (SCE's weights, DoRA paths) run in the full space.
+        guard parameters.declares("space") else { return nil }
+        return parameters.choice("space").flatMap(MergeSpace.init(rawValue:))
     }
 
     /// The form text of an element-wise method with a `space` parameter.
