@@ -13,7 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // mergekit-style YAML recipes.
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Exact: the recipe reader uses the CYaml module, which is not a published product of Yams.
+        .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
     ],
     targets: [
         // C bridges: module maps and static-inline shims only (see docs/native-libs in the guide).
@@ -25,9 +26,15 @@ let package = Package(
                        providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", pkgConfig: "libzmq",
                        providers: [.apt(["libzmq3-dev"])]),
+        // BLAKE2b content hashes (cell cache, provenance) and the kernel's HMAC-SHA256.
+        .systemLibrary(name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        // CRC-32 of zip entries and store seals.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
 
         // Value types and math: tensors, dtypes, safetensors, PEFT adapters, low-rank algebra.
-        .target(name: "Ops", dependencies: ["CBLAS", "CHDF5"], path: "Sources/Ops"),
+        .target(name: "Ops", dependencies: ["CBLAS", "CHDF5", "CSodium", "CZlib"], path: "Sources/Ops"),
         // Merge strategies, their declared parameters, and the merge engine.
         .target(name: "Plugins", dependencies: ["Ops", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
         // The Seed language: syntax, runtime, builtins, sessions and cells.

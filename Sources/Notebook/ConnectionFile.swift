@@ -14,10 +14,10 @@ struct ConnectionInfo {
     static func parse(_ text: String) throws -> ConnectionInfo {
         let json = try JSON.parse(text)
         func port(_ name: String) throws -> Int {
-            guard let n = json[name]?.numberValue, n.isFinite, n >= 0, n < 65536, n.rounded() == n else {
+            guard let n = json[name]?.numberValue.flatMap({ Int(exactly: $0) }), (0...65535).contains(n) else {
                 throw SeedloraError("connection file: '\(name)' must be a port number")
             }
-            return Int(n)
+            return n
         }
         let scheme = json["signature_scheme"]?.stringValue ?? "hmac-sha256"
         guard scheme == "hmac-sha256" else {

@@ -89,7 +89,6 @@ extension JSON {
     func string(_ key: String, default value: String = "") -> String { self[key]?.stringValue ?? value }
     func bool(_ key: String, default value: Bool) -> Bool { self[key]?.boolValue ?? value }
     func int(_ key: String, default value: Int) -> Int {
-        guard let n = self[key]?.numberValue, n.isFinite, n.rounded() == n, abs(n) < 1e15 else { return value }
-        return Int(n)
+        self[key]?.numberValue.flatMap { Int(exactly: $0) } ?? value
     }
 }

@@ -2,17 +2,24 @@ import Ops
 import Testing
 @testable import Notebook
 
-/// HMAC-SHA256 against RFC 4231, and the wire format's handling of hostile input.
+/// HMAC-SHA256 (libsodium) against RFC 4231, and the wire format's handling of hostile input.
 struct WireTests {
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
 
-    @Test func sha256KnownAnswers() {
-        #expect(Self.hex(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(Self.hex(SHA256.hash([Array("abc".utf8)])) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    @Test func signatureOverPartsEqualsSignatureOverTheirConcatenation() {
+        let signer = Signer(key: Array("key".utf8))
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(Self.hex(SHA256.hash([long])) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        // Split across parts gives the same digest.
-        #expect(SHA256.hash([Array(long[0..<10]), Array(long[10...])]) == SHA256.hash([long]))
+        #expect(signer.signature([Array(long[0..<10]), [], Array(long[10...])]) == signer.signature([long]))
+        #expect(signer.signature([long]).count == 64)
+    }
+
+    @Test func verifyRefusesMalformedSignatures() {
+        let signer = Signer(key: Array("key".utf8))
+        let good = signer.signature([Array("m".utf8)])
+        #expect(signer.verify(Array(good.uppercased().utf8), [Array("m".utf8)]))
+        for bad in ["", String(good.dropLast()), String(good.dropLast(2)), good + "00", String(good.dropLast()) + "g"] {
+            #expect(!signer.verify(Array(bad.utf8), [Array("m".utf8)]), "accepted '\(bad)'")
+        }
     }
 
     @Test(arguments: [

@@ -149,16 +149,16 @@ struct Args {
         case let .int(i): return "int \(i)"
         case let .float(x): return "float \(Printer.repr(.float(x)))"
         case let .string(s): return "string \"\(s.count > 30 ? String(s.prefix(30)) + "..." : s)\""
-        default: return value.typeName
+        default: return value.typeNameWithArticle
         }
     }
 
     func int(_ i: Int) throws -> Int {
         switch self[i] {
         case let .int(v): return v
-        case let .float(x) where x.rounded() == x && abs(x) < 9e15: return Int(x)
+        case let .float(x): if let v = Int(exactly: x) { return v }; throw bad(i, "an int")
         case let .bool(b): return b ? 1 : 0
-        default: throw bad(i, "int")
+        default: throw bad(i, "an int")
         }
     }
 
@@ -170,7 +170,7 @@ struct Args {
         case let .float(x): return x
         case let .bool(b): return b ? 1 : 0
         case let .tensor(t) where t.count == 1: return Double(t.data[0])
-        default: throw bad(i, "number")
+        default: throw bad(i, "a number")
         }
     }
 
@@ -178,7 +178,7 @@ struct Args {
 
     func string(_ i: Int) throws -> String {
         if case let .string(s) = self[i] { return s }
-        throw bad(i, "string")
+        throw bad(i, "a string")
     }
 
     func optionalString(_ i: Int) throws -> String? { isNil(i) ? nil : try string(i) }
@@ -193,16 +193,16 @@ struct Args {
         case let .list(l): return l.items
         case let .range(a, b, s):
             guard Ranges.count(a, b, s) <= limits.collectionCount else {
-                throw bad(i, "list (or a range of at most \(limits.collectionCount) elements)", got: "a range of \(Ranges.count(a, b, s)) elements")
+                throw bad(i, "a list (or a range of at most \(limits.collectionCount) elements)", got: "a range of \(Ranges.count(a, b, s)) elements")
             }
             return Ranges.elements(a, b, s)
-        default: throw bad(i, "list")
+        default: throw bad(i, "a list")
         }
     }
 
     func adapter(_ i: Int) throws -> AdapterValue {
         if case let .adapter(a) = self[i] { return a }
-        throw bad(i, "adapter")
+        throw bad(i, "an adapter")
     }
 
     /// A tensor; numbers and (nested) lists of numbers are converted.
@@ -212,13 +212,13 @@ struct Args {
         case let .delta(d): return d.form.dense
         default:
             if let t = try? TensorArithmetic.fromValue(self[i]) { return t }
-            throw bad(i, "tensor")
+            throw bad(i, "a tensor")
         }
     }
 
     func tensor(_ i: Int, rank: Int) throws -> Tensor {
         let t = try tensor(i)
-        guard t.rank == rank else { throw bad(i, "\(rank)-D tensor", got: "\(t.rank)-D") }
+        guard t.rank == rank else { throw bad(i, "a \(rank)-D tensor", got: "\(t.rank)-D") }
         return t
     }
 
@@ -229,11 +229,11 @@ struct Args {
         case let .list(l):
             var dims: [Int] = []
             for v in l.items {
-                guard case let .int(n) = v, n >= 0 else { throw bad(i, "shape (a list of non-negative ints)") }
+                guard case let .int(n) = v, n >= 0 else { throw bad(i, "a shape (a list of non-negative ints)") }
                 dims.append(n)
             }
             return dims
-        default: throw bad(i, "shape (an int or a list of ints)")
+        default: throw bad(i, "a shape (an int or a list of ints)")
         }
     }
 
@@ -280,6 +280,14 @@ extension Args {
         do { return bad(try position(name), expected, got: got) } catch let error as BuiltinError { return error } catch {
             return BuiltinError("\(error)", span: callSpan)
         }
+    }
+}
+
+extension Value {
+    /// The type name with its indefinite article, for messages: "an int", "a list", "an adapter".
+    var typeNameWithArticle: String {
+        let name = typeName
+        return (name.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + name
     }
 }
 

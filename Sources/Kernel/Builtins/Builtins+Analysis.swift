@@ -113,7 +113,7 @@ enum AnalysisBuiltins {
                 case let .tensor(t): return .dense(t)
                 default:
                     if pair { throw args.bad(i, "tensor, delta or adapter") }
-                    throw args.bad(0, "list of tensors, deltas or adapters", got: "a list with a \(v.typeName)")
+                    throw args.bad(0, "list of tensors, deltas or adapters", got: "a list with \(v.typeNameWithArticle)")
                 }
             }
             for (i, form) in forms.enumerated() {

@@ -9,7 +9,7 @@ enum MergeBuiltins {
                 "Merges loaded adapters with a strategy (see strategies()); factored strategies give a factored adapter, dense ones a dense adapter. allow_nonfinite=true merges inputs with NaN/inf weights (the modules they touch come out NaN); base=\"MODEL_DIR\" merges DoRA adapters on their true deltas.",
                 example: "m = merge([a, b], strategy=\"linear\", weights=[0.5, 0.5])") { args, interp in
             let adapters = try args.list(0).enumerated().map { i, v -> AdapterValue in
-                guard case let .adapter(a) = v else { throw args.bad(0, "list of adapters", got: "a list with a \(v.typeName) at index \(i)") }
+                guard case let .adapter(a) = v else { throw args.bad(0, "list of adapters", got: "a list with \(v.typeNameWithArticle) at index \(i)") }
                 return a
             }
             guard !adapters.isEmpty else { throw args.bad(0, "a non-empty list of adapters", got: "an empty list") }

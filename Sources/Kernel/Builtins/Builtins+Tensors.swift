@@ -239,7 +239,7 @@ enum TensorBuiltins {
                         }
                     }
                     let xs = try items.map { v -> Double in
-                        guard let x = v.asDouble else { throw args.bad(0, "numbers", got: "a list with a \(v.typeName)") }
+                        guard let x = v.asDouble else { throw args.bad(0, "numbers", got: "a list with \(v.typeNameWithArticle)") }
                         return x
                     }
                     return .float(f(xs))

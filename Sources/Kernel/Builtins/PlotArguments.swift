@@ -73,7 +73,7 @@ struct PlotArguments {
                 return try l.items.flatMap { try numbers($0, parameter) }
             }
             return try l.items.map { item in
-                guard let x = item.asDouble else { throw args.bad(parameter, "a list of numbers", got: "a list holding \(item.typeName)") }
+                guard let x = item.asDouble else { throw args.bad(parameter, "a list of numbers", got: "a list holding \(item.typeNameWithArticle)") }
                 return x
             }
         case let .range(a, b, s):

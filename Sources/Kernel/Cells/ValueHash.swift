@@ -8,12 +8,12 @@ struct ValueHasher {
     private var adapterCache: [ObjectIdentifier: (AdapterValue, String)] = [:]
 
     mutating func hash(_ value: Value) -> String {
-        var h = ContentHasher()
-        feed(value, into: &h, depth: 0)
+        let h = ContentHasher()
+        feed(value, into: h, depth: 0)
         return h.finalize()
     }
 
-    private mutating func feed(_ value: Value, into h: inout ContentHasher, depth: Int) {
+    private mutating func feed(_ value: Value, into h: ContentHasher, depth: Int) {
         guard depth < ValueCodec.maxDepth else { h.update("<deep>"); return }
         switch value {
         case .nil: h.update("n")
@@ -24,19 +24,19 @@ struct ValueHasher {
         case let .range(a, b, s):
             h.update("r")
             for x in [a, b, s] { h.update(UInt64(bitPattern: Int64(x))) }
-        case let .tensor(t): feed(t, into: &h)
+        case let .tensor(t): feed(t, into: h)
         case let .list(l):
             h.update("L"); h.update(UInt64(l.items.count))
-            for item in l.items { feed(item, into: &h, depth: depth + 1) }
+            for item in l.items { feed(item, into: h, depth: depth + 1) }
         case let .dict(d):
             h.update("D"); h.update(UInt64(d.count))
-            for (k, v) in d.pairs { feed(k, into: &h, depth: depth + 1); feed(v, into: &h, depth: depth + 1) }
+            for (k, v) in d.pairs { feed(k, into: h, depth: depth + 1); feed(v, into: h, depth: depth + 1) }
         case let .table(t):
             h.update("T")
             for c in t.columns { h.update(c) }
-            for row in t.rows { for v in row { feed(v, into: &h, depth: depth + 1) } }
+            for row in t.rows { for v in row { feed(v, into: h, depth: depth + 1) } }
         case let .adapter(a): h.update("A"); h.update(adapterHash(a))
-        case let .delta(d): h.update("d"); h.update(d.module); feed(d.form, into: &h)
+        case let .delta(d): h.update("d"); h.update(d.module); feed(d.form, into: h)
         case let .function(f):
             h.update("F")
             let span = f.decl.span
@@ -46,29 +46,29 @@ struct ValueHasher {
         }
     }
 
-    private func feed(_ t: Tensor, into h: inout ContentHasher) {
+    private func feed(_ t: Tensor, into h: ContentHasher) {
         h.update("t"); h.update(UInt64(t.shape.count))
         for d in t.shape { h.update(UInt64(d)) }
         h.update(t.data)
     }
 
-    private func feed(_ form: DeltaForm, into h: inout ContentHasher) {
+    private func feed(_ form: DeltaForm, into h: ContentHasher) {
         switch form {
-        case let .factored(l): feed(l.b, into: &h); feed(l.a, into: &h); h.update(l.scale.bitPattern)
-        case let .dense(t): feed(t, into: &h)
+        case let .factored(l): feed(l.b, into: h); feed(l.a, into: h); h.update(l.scale.bitPattern)
+        case let .dense(t): feed(t, into: h)
         }
     }
 
     private mutating func adapterHash(_ a: AdapterValue) -> String {
         let key = ObjectIdentifier(a)
         if let known = adapterCache[key] { return known.1 }
-        var h = ContentHasher()
+        let h = ContentHasher()
         h.update(a.label)
         if let source = a.source, a.method == nil {
             h.update((try? ContentHasher.hash(path: source.path)) ?? "unreadable")
         } else {
             h.update(a.method ?? "")
-            for m in a.modules { h.update(m.name); feed(m.form, into: &h) }
+            for m in a.modules { h.update(m.name); feed(m.form, into: h) }
         }
         let result = h.finalize()
         adapterCache[key] = (a, result)

@@ -1,7 +1,7 @@
 import Ops
 
 /// What the Seed language kernel says about itself (the REPL banner, `seedlora version`, and the
-/// Jupyter kernelspec later on).
+/// Jupyter kernelspec).
 public enum KernelInfo {
     public static let languageName = "seed"
     public static let fileExtension = ".seed"

@@ -25,14 +25,7 @@ public struct AdapterConfig: Sendable {
             if let reason = FilePaths.unusableReason(path) { throw SeedloraError(.io, path: path, reason) }
             throw SeedloraError(path: directory, "no adapter_config.json (expected a PEFT adapter directory)")
         }
-        let file = try MappedFile(path: path)
-        let json: JSON
-        do {
-            json = try file.withBytes(0..<file.size) { try JSON.parse($0) }
-        } catch let error as JSONParseError {
-            throw SeedloraError(path: path, "not valid JSON: \(error)")
-        }
-        try self.init(json: json, path: path)
+        try self.init(json: try JSON.read(path: path), path: path)
     }
 
     public init(json: JSON, path: String) throws {
@@ -79,10 +72,10 @@ public struct AdapterConfig: Sendable {
 
     private static func integer(_ json: JSON, _ key: String, default value: Int, path: String) throws -> Int {
         guard let item = json[key], !item.isNull else { return value }
-        guard case let .number(n) = item, n.rounded() == n, abs(n) < 1e9 else {
-            throw SeedloraError(path: path, "'\(key)' must be an integer")
+        guard case let .number(n) = item, let i = Int32(exactly: n) else {
+            throw SeedloraError(path: path, "'\(key)' must be an integer (32-bit)")
         }
-        return Int(n)
+        return Int(i)
     }
 
     private static func number(_ json: JSON, _ key: String, default value: Double, path: String) throws -> Double {

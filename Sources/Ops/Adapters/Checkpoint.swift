@@ -16,11 +16,7 @@ public struct Checkpoint: Sendable {
         self.directory = directory
         let index = directory + "/model.safetensors.index.json"
         if FilePaths.exists(index) {
-            let file = try MappedFile(path: index)
-            let json: JSON
-            do { json = try file.withBytes(0..<file.size) { try JSON.parse($0) } } catch let error as JSONParseError {
-                throw SeedloraError(path: index, "not valid JSON: \(error)")
-            }
+            let json = try JSON.read(path: index)
             guard let map = json["weight_map"]?.objectValue else {
                 throw SeedloraError(path: index, "missing 'weight_map' (expected a safetensors shard index)")
             }

@@ -1,68 +1,45 @@
-/// A 128-bit content hash for change detection (cell caching): two independent 64-bit lanes
-/// over the bytes, 8 at a time, with a final avalanche. Not cryptographic; it answers "did these
-/// bytes change", which is all a cache key needs.
-public struct ContentHasher: Sendable {
-    private var a: UInt64 = 0x9E37_79B9_7F4A_7C15
-    private var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
-    private var length: UInt64 = 0
+/// The content hash behind the cell cache and the provenance of files read: BLAKE2b-256
+/// (libsodium's `crypto_generichash`, RFC 7693) over the bytes fed in.
+///
+/// A cache key must never collide: a collision would restore a stale cell and give a wrong result
+/// with no sign of it. BLAKE2b is a cryptographic hash (no known collisions, 2^128 work for a
+/// birthday collision at 256 bits), as fast as MD5 in software, and comes with libsodium, which the
+/// kernel already links for its HMAC. Typed updates are framed (a string is followed by its byte
+/// length) so different sequences of fields cannot produce the same byte stream.
+public final class ContentHasher {
+    private let blake = Sodium.BLAKE2b(digestBytes: 32)
 
     public init() {}
 
-    private mutating func mix(_ word: UInt64) {
-        a = (a ^ word) &* 0x0000_0100_0000_01B3
-        a = (a << 31) | (a >> 33)
-        b = (b &+ word) &* 0x9FB2_1C65_1E98_DF25
-        b ^= b >> 29
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        blake.update(bytes)
     }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        let n = bytes.count
-        var i = 0
-        while i + 8 <= n {
-            mix(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        if i < n {
-            var tail: UInt64 = 0
-            for j in i..<n { tail |= UInt64(bytes[j]) << (8 * UInt64(j - i)) }
-            mix(tail ^ 0xFF00_0000_0000_0000)
-        }
-        length &+= UInt64(n)
-    }
-
-    public mutating func update(_ text: String) {
+    public func update(_ text: String) {
         var copy = text
         copy.withUTF8 { update(UnsafeRawBufferPointer($0)) }
         update(UInt64(text.utf8.count))
     }
 
-    public mutating func update(_ word: UInt64) {
-        mix(word)
-        length &+= 8
+    /// Eight bytes, little-endian.
+    public func update(_ word: UInt64) {
+        withUnsafeBytes(of: word.littleEndian) { update($0) }
     }
 
-    public mutating func update(_ values: [Float]) {
+    public func update(_ values: [Float]) {
         values.withUnsafeBytes { update($0) }
     }
 
-    /// 32 hex digits.
+    /// 64 lowercase hex digits; the hasher takes no more input afterwards.
     public func finalize() -> String {
-        func avalanche(_ x: UInt64) -> UInt64 {
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        let hi = avalanche(a ^ length), lo = avalanche(b &+ (length << 1))
-        func hex(_ x: UInt64) -> String {
-            let s = String(x, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }
-        return hex(hi) + hex(lo)
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in blake.finish() { text += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func hash(_ text: String) -> String {
-        var h = ContentHasher()
+        let h = ContentHasher()
         h.update(text)
         return h.finalize()
     }
@@ -71,7 +48,7 @@ public struct ContentHasher: Sendable {
     /// name, not recursive). A missing path hashes to "missing".
     public static func hash(path: String) throws -> String {
         if FilePaths.isDirectory(path) {
-            var h = ContentHasher()
+            let h = ContentHasher()
             for name in try FilePaths.list(path).sorted() where !name.hasPrefix(".") {
                 let child = path + "/" + name
                 guard !FilePaths.isDirectory(child) else { continue }
@@ -82,7 +59,7 @@ public struct ContentHasher: Sendable {
         }
         guard FilePaths.exists(path) else { return "missing" }
         let file = try MappedFile(path: path)
-        var h = ContentHasher()
+        let h = ContentHasher()
         file.withBytes(0..<file.size) { h.update($0) }
         return h.finalize()
     }

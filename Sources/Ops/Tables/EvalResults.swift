@@ -41,13 +41,7 @@ public enum EvalResults {
 
     /// The (column, value) pairs of one results file, in file order.
     static func metrics(_ path: String) throws -> [(String, Double)] {
-        let file = try MappedFile(path: path)
-        let json: JSON
-        do {
-            json = try file.withBytes(0..<file.size) { try JSON.parse($0) }
-        } catch let error as JSONParseError {
-            throw SeedloraError(path: path, "not valid JSON: \(error)")
-        }
+        let json = try JSON.read(path: path)
         guard let results = json["results"]?.objectValue else {
             throw SeedloraError(path: path, "expected lm-evaluation-harness results: a JSON object with a \"results\" "
                                 + "object of tasks ({\"results\": {\"task\": {\"acc,none\": 0.5}}})")

@@ -1,7 +1,7 @@
 import Dispatch
 import Ops
 
-/// What `seedlora merge` (and later the `merge(...)` builtin) asks for.
+/// What `seedlora merge` asks for: inputs, strategy and parameters, and the output form.
 public struct MergeRequest: Sendable {
     public enum Format: String, Sendable, CaseIterable {
         /// A PEFT LoRA adapter directory (exact for factored methods, `rank` for the best rank-K).

@@ -39,8 +39,9 @@ public enum JSON: Equatable, Sendable {
 
     /// An exact non-negative integer (rejects 1.5, -1, 1e300).
     public var indexValue: Int? {
-        guard case let .number(n) = self, n >= 0, n <= 9.0e15, n.rounded() == n else { return nil }
-        return Int(n)
+        // Beyond 2^53 a JSON number may have been rounded when it was parsed.
+        guard case let .number(n) = self, n <= 9.0e15, let i = Int(exactly: n), i >= 0 else { return nil }
+        return i
     }
 }
 
