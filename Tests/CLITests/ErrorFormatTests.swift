@@ -62,6 +62,8 @@ import TestSupport
         Usage(["merge", "--method", "linear", "--param", "weights=1,-1,0"] + seeds + out, 2, "linear: the weights sum to 0"),
         Usage(["merge", "--method", "seedlora", "--param", "target=weighted", "--param", "weights=1,-1,0"] + seeds + out, 2,
               "seedlora: target=weighted needs weights whose sum is not zero"),
+        Usage(["merge", "--method", "seedlora", "--param", "weights=0,0,0"] + seeds + out, 2,
+              "seedlora: the weights are all zero"),
         Usage(["merge", "--method", "slerp"] + seeds + out, 2, "slerp interpolates between exactly 2 adapters, got 3"),
         Usage(["merge", "--method", "ties"] + seeds + out, 2, "ties computes a full-rank delta; say how to write it"),
         Usage(["merge", "--rank", "4", "--format", "delta"] + seeds + out, 2, "--rank applies to --format peft"),

@@ -51,6 +51,11 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
         referenceInput = parameters.index("reference")
         weightedTarget = parameters.choice("target") == "weighted"
         strength = parameters.real("strength")
+        // All-zero weights leave nothing to rescale (the average is 0, its std 0): a usage error up
+        // front, as linear's zero weight sum is, not a failure in the middle of the merge.
+        if strength > 0, !weights.isEmpty, weights.allSatisfy({ $0 == 0 }) {
+            throw SeedloraError("seedlora: the weights are all zero, so the weighted average is zero and cannot be rescaled; give at least one nonzero weight")
+        }
         if weightedTarget, abs(weights.reduce(0, +)) < 1e-300 {
             throw SeedloraError("seedlora: target=weighted needs weights whose sum is not zero")
         }
