@@ -276,11 +276,16 @@ def main():
     text2, _ = repl.prompt()
     check("the session goes on after the memory budget error (a is kept, b was not made)",
           "\n9000000\n" in text and "unknown name 'b'" in text2, text + text2)
-    repl.send("a = nil\r")
-    repl.prompt()
-    repl.send("b = list(range(9000000)); print(len(b))\r")
-    text, _ = repl.prompt(timeout=60)
-    check("freeing a value makes room again", "\n9000000\n" in text, text)
+    if os.environ.get("SEEDLORA_SANITIZER"):
+        # The budget reads the process's resident memory; AddressSanitizer keeps freed blocks in
+        # its quarantine (resident), so freeing makes no room there by design.
+        print("skip freeing a value makes room again (under a sanitizer, freed memory stays resident)")
+    else:
+        repl.send("a = nil\r")
+        repl.prompt()
+        repl.send("b = list(range(9000000)); print(len(b))\r")
+        text, _ = repl.prompt(timeout=60)
+        check("freeing a value makes room again", "\n9000000\n" in text, text)
     repl.send("\x04")
     repl.wait_exit()
 
