@@ -42,6 +42,10 @@ import TestSupport
         #expect(loud.status == 0, "\(loud.stderr)")
         let warnings = loud.stderr.split(separator: "\n").filter { $0.hasPrefix("seedlora: warning: ") }
         #expect(warnings.count == 1 && warnings.allSatisfy { $0.contains(test.expected) }, "\(loud.stderr)")
+        if test.label == "all-zero result" {
+            // Energy kept is meaningless for a zero merge: not "100 %".
+            #expect(loud.stderr.contains("energy kept: n/a") && !loud.stderr.contains("100.00 %"), "\(loud.stderr)")
+        }
         let quiet = try CLIRunner.run(["merge"] + test.arguments + ["--out", root + "/quiet", "--quiet"])
         #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
     }

@@ -87,6 +87,7 @@ enum FactoredStreamMerge {
                            moduleCount: names.count, format: .peft, exportedRank: rank, exportedDType: export.dtype,
                            energy: request.rank == nil ? nil : RankReduction.Report(energies: energies),
                            phases: clock.phases, files: ["adapter_model.safetensors", "adapter_config.json", "README.md"])
+        report.isAllZero = !norms.isEmpty && norms.allSatisfy { $0 == 0 }
         report.warnings = MergeWarnings.inputs(weightsPaths: plan.indices.map(\.weightsPath), shown: request.inputs, gram: gram)
             + MergeWarnings.result(norms: norms)
         return report

@@ -53,6 +53,8 @@ public struct MergeReport: Sendable {
     public var notes: [String] = []
     /// Signs of a probable mistake (see `MergeWarnings`), for the caller to show.
     public internal(set) var warnings: [String] = []
+    /// Whether every module of the result is exactly zero (then "energy kept" means nothing).
+    public internal(set) var isAllZero = false
 }
 
 /// Runs a merge request end to end: validate, load, merge, write atomically.
@@ -159,6 +161,7 @@ public enum MergePipeline {
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
                            exportedDType: dtype, energy: energy, phases: clock.phases, files: files, notes: input.notes)
         report.warnings = warnings
+        report.isAllZero = !norms.isEmpty && norms.allSatisfy { $0 == 0 }
         return report
     }
 

@@ -158,7 +158,9 @@ struct MergeCommand: ParsableCommand {
             lines.append("  \(modules) merged into \(base ?? "the base") (\(report.files.count - 1) shard\(report.files.count - 1 == 1 ? "" : "s"))")
         }
         lines += report.notes.map { "  " + $0 }
-        if let energy = report.energy {
+        if report.isAllZero {
+            lines.append("  Frobenius energy kept: n/a (the merged delta is zero in every module)")
+        } else if let energy = report.energy {
             lines.append("  Frobenius energy kept: min \(Terminal.percent(energy.minimum)), median \(Terminal.percent(energy.median)) over modules")
         }
         let phases = report.phases.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: ", ")
