@@ -102,12 +102,12 @@ enum MergeBuiltins {
         case let .string(s): return s
         case let .list(l):
             return try l.items.map { v -> String in
-                guard let x = v.asDouble else { throw BuiltinError("parameter \(name): expected numbers, got a \(v.typeName)", span: span) }
+                guard let x = v.asDouble else { throw BuiltinError("parameter \(name): expected numbers, got \(v.typeNameWithArticle)", span: span) }
                 if case let .int(i) = v { return String(i) }
                 return Printer.float(x)
             }.joined(separator: ",")
         case let .tensor(t): return t.data.map { Printer.float(Double($0)) }.joined(separator: ",")
-        default: throw BuiltinError("parameter \(name): expected a number, word or list, got a \(value.typeName)", span: span)
+        default: throw BuiltinError("parameter \(name): expected a number, word or list, got \(value.typeNameWithArticle)", span: span)
         }
     }
 

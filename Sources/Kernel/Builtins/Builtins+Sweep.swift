@@ -14,7 +14,7 @@ enum SweepBuiltins {
                 "Merges at every point of a parameter grid (a list-valued keyword is swept); a table with a column per swept parameter, `merge` (the merged adapters), `norm` and `rank`.",
                 example: "t = sweep([a, b], strategy=\"ties\", density=0.2, lambda=[0.5, 0.75, 1])") { args, interp in
             let adapters = try args.list(0).enumerated().map { i, v -> AdapterValue in
-                guard case let .adapter(a) = v else { throw args.bad(0, "list of adapters", got: "a list with a \(v.typeName) at index \(i)") }
+                guard case let .adapter(a) = v else { throw args.bad(0, "list of adapters", got: "a list with \(v.typeNameWithArticle) at index \(i)") }
                 return a
             }
             guard !adapters.isEmpty else { throw args.bad(0, "a non-empty list of adapters", got: "an empty list") }

@@ -102,7 +102,7 @@ extension TensorBuiltins {
         let items = try args.list(i)
         guard !items.isEmpty else { throw args.bad(i, "a non-empty list of tensors", got: "an empty list") }
         return try items.map { item in
-            do { return try Arithmetic.asTensor(item) } catch { throw args.bad(i, "a list of tensors", got: "a list with a \(item.typeName)") }
+            do { return try Arithmetic.asTensor(item) } catch { throw args.bad(i, "a list of tensors", got: "a list with \(item.typeNameWithArticle)") }
         }
     }
 

@@ -176,7 +176,7 @@ enum Arithmetic {
         case let .delta(d): return d.form.dense
         case .int, .float, .bool: return TensorArithmetic.scalar(v.asDouble ?? 0)
         case .list, .range: return try TensorArithmetic.fromValue(v)
-        default: throw BuiltinError("expected a tensor or a number, got a \(v.typeName)")
+        default: throw BuiltinError("expected a tensor or a number, got \(v.typeNameWithArticle)")
         }
     }
 
@@ -263,7 +263,7 @@ enum Arithmetic {
             return try l.items.contains { try equal($0, item, depth: 0, budget: &budget) }
         case let .dict(d): return d.get(item) != nil
         case let .string(s):
-            guard case let .string(sub) = item else { throw BuiltinError("'in <string>' needs a string on the left, got a \(item.typeName)") }
+            guard case let .string(sub) = item else { throw BuiltinError("'in <string>' needs a string on the left, got \(item.typeNameWithArticle)") }
             return sub.isEmpty || s.contains(sub)
         case let .range(a, b, step):
             guard case let .int(i) = item else { return false }
@@ -275,7 +275,7 @@ enum Arithmetic {
             guard case let .string(name) = item else { return false }
             return t.columns.contains(name)
         default:
-            throw BuiltinError("'in' needs a list, dict, string, range, adapter or table on the right, got a \(container.typeName)")
+            throw BuiltinError("'in' needs a list, dict, string, range, adapter or table on the right, got \(container.typeNameWithArticle)")
         }
     }
 }

@@ -57,14 +57,14 @@ enum Format {
         case let (.int(i), "x"):
             body = String(i, radix: 16)
         case (_, "d"):
-            throw BuiltinError("format code 'd' needs an int, got a \(value.typeName)")
+            throw BuiltinError("format code 'd' needs an int, got \(value.typeNameWithArticle)")
         case (_, "s"):
             body = Printer.str(value)
             numeric = false
         default:
             guard let x = value.asDouble ?? scalar(value) else {
                 guard spec.type == nil else {
-                    throw BuiltinError("format '\(text)' needs a number, got a \(value.typeName)")
+                    throw BuiltinError("format '\(text)' needs a number, got \(value.typeNameWithArticle)")
                 }
                 body = Printer.str(value)
                 numeric = false

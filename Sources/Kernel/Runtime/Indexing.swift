@@ -27,7 +27,7 @@ extension Interpreter {
                     switch v {
                     case .nil: return nil
                     case let .int(i): return i
-                    default: throw fail("slice bounds must be ints (or nil), got a \(v.typeName)", at: e.span)
+                    default: throw fail("slice bounds must be ints (or nil), got \(v.typeNameWithArticle)", at: e.span)
                     }
                 }
                 let step = try bound(c)
@@ -60,7 +60,7 @@ extension Interpreter {
             if case let .float(x) = value, x.rounded() == x {
                 throw fail("\(what) indices must be ints, got float \(Printer.repr(value)); use int(...)", at: span)
             }
-            throw fail("\(what) indices must be ints, got a \(value.typeName)", at: span)
+            throw fail("\(what) indices must be ints, got \(value.typeNameWithArticle)", at: span)
         }
         let j = i < 0 ? i + count : i
         guard j >= 0, j < count else {
@@ -72,7 +72,7 @@ extension Interpreter {
     func getIndex(_ container: Value, _ indices: [IndexValue], at span: Span) throws -> Value {
         if case let .tensor(t) = container { return try tensorIndex(t, indices, at: span) }
         guard indices.count == 1, let index = indices.first else {
-            throw fail("a \(container.typeName) takes one index, got \(indices.count)", at: span)
+            throw fail("\(container.typeNameWithArticle) takes one index, got \(indices.count)", at: span)
         }
         switch (container, index) {
         case let (.list(l), .single(v, s)):
@@ -107,7 +107,7 @@ extension Interpreter {
         case let (.delta(d), _):
             return try tensorIndex(d.form.dense, indices, at: span)
         default:
-            throw fail("a \(container.typeName) cannot be indexed\(index.isSlice ? " with a slice" : "")", at: span)
+            throw fail("\(container.typeNameWithArticle) cannot be indexed\(index.isSlice ? " with a slice" : "")", at: span)
         }
     }
 
@@ -144,14 +144,14 @@ extension Interpreter {
                 throw fail("the dict already holds \(d.count) entries, the limit for one dict", at: s)
             }
             guard d.set(key, value) else {
-                throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: s)
+                throw fail("\(key.typeNameWithArticle) cannot be a dict key (use a string, number, bool or nil)", at: s)
             }
             cycles.noteInsertion(of: value, into: d)
             return nil
         case let .tensor(t):
             return try setTensorIndex(t, indices, value, at: span)
         default:
-            throw fail("a \(container.typeName) does not support item assignment", at: span)
+            throw fail("\(container.typeNameWithArticle) does not support item assignment", at: span)
         }
     }
 

@@ -90,7 +90,7 @@ extension Interpreter {
             let key = try evaluate(keyExpr, in: env)
             let value = try evaluate(valueExpr, in: env)
             guard dict.set(key, value) else {
-                throw fail("a \(key.typeName) cannot be a dict key (use a string, number, bool or nil)", at: keyExpr.span)
+                throw fail("\(key.typeNameWithArticle) cannot be a dict key (use a string, number, bool or nil)", at: keyExpr.span)
             }
             if dict.count > limits.collectionCount {
                 throw fail("this dict would hold more than \(limits.collectionCount) entries, the limit for one dict", at: keyExpr.span)
@@ -181,11 +181,11 @@ extension Interpreter {
             case let .spread(e):
                 let value = try evaluate(e, in: env)
                 guard case let .dict(d) = value else {
-                    throw fail("** needs a dict of keyword arguments, got a \(value.typeName)", at: e.span)
+                    throw fail("** needs a dict of keyword arguments, got \(value.typeNameWithArticle)", at: e.span)
                 }
                 for (k, v) in d.pairs {
                     guard case let .string(name) = k else {
-                        throw fail("** needs string keys, got a \(k.typeName) key", at: e.span)
+                        throw fail("** needs string keys, got \(k.typeNameWithArticle) key", at: e.span)
                     }
                     if result.contains(where: { $0.name == name }) {
                         throw fail("keyword argument '\(name)' given twice", at: e.span)
@@ -232,7 +232,7 @@ extension Interpreter {
                 throw fail(error.description, at: span)
             }
         default:
-            throw fail("a \(callee.typeName) is not callable", at: span)
+            throw fail("\(callee.typeNameWithArticle) is not callable", at: span)
         }
     }
 

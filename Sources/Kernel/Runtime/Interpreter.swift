@@ -246,7 +246,7 @@ final class Interpreter {
         let parts: [Value]
         switch item {
         case let .list(l): parts = l.items
-        default: throw fail("cannot unpack a \(item.typeName) into \(names.count) loop variables", at: span)
+        default: throw fail("cannot unpack \(item.typeNameWithArticle) into \(names.count) loop variables", at: span)
         }
         guard parts.count == names.count else {
             throw fail("cannot unpack \(parts.count) values into \(names.count) loop variables", at: span)
@@ -287,7 +287,7 @@ final class Interpreter {
         case let .adapter(adapter):
             for module in adapter.modules { if try !body(.string(module.name)) { return } }
         default:
-            throw fail("cannot iterate over a \(value.typeName)", at: span)
+            throw fail("cannot iterate over \(value.typeNameWithArticle)", at: span)
         }
     }
 
@@ -327,7 +327,7 @@ final class Interpreter {
         case let .attribute(objectExpr, name, span):
             let object = try evaluate(objectExpr, in: env)
             guard case let .dict(d) = object else {
-                throw fail("cannot set attribute '\(name)' on a \(object.typeName) (only dicts take new attributes)", at: span)
+                throw fail("cannot set attribute '\(name)' on \(object.typeNameWithArticle) (only dicts take new attributes)", at: span)
             }
             _ = d.set(.string(name), value)
         default:

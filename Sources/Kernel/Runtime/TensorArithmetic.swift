@@ -35,7 +35,7 @@ enum TensorArithmetic {
                 data += t.data
                 if t.dtype != .bool { allBool = false }
             default:
-                throw BuiltinError("expected numbers, got a \(v.typeName)")
+                throw BuiltinError("expected numbers, got \(v.typeNameWithArticle)")
             }
         }
         try walk(value, depth: 0)

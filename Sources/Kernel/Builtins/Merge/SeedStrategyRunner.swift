@@ -57,7 +57,7 @@ enum SeedStrategyRunner {
             ] + extra
             let result = try interp.callFunction(strategy, call, at: span)
             guard case let .tensor(t) = result, t.shape == group.shape else {
-                var got = "a \(result.typeName)"
+                var got = "\(result.typeNameWithArticle)"
                 if case let .tensor(t) = result { got = "a tensor of shape \(Printer.shape(t.shape))" }
                 throw BuiltinError("strategy \(strategy.name) returned \(got) for module \(group.name); expected a tensor of shape \(Printer.shape(group.shape))")
             }

@@ -112,7 +112,7 @@ extension Interpreter {
     func setTensorIndex(_ tensor: Tensor, _ indices: [IndexValue], _ value: Value, at span: Span) throws -> Value {
         var t = tensor
         guard let x = value.asDouble else {
-            throw fail("can only store a number into tensor elements, got a \(value.typeName)", at: span)
+            throw fail("can only store a number into tensor elements, got \(value.typeNameWithArticle)", at: span)
         }
         if indices.count == 1, case let .single(.tensor(m), s) = indices[0], m.dtype == .bool {
             guard m.shape == t.shape else {
