@@ -47,29 +47,7 @@ enum MergeBuiltins {
                 }
                 configured = .denseMerger(dense)
             }
-            let modules: [AdapterValue.Module]
-            switch configured {
-            case let .factored(strategy):
-                modules = try MergeEngine.run(strategy, on: input, cancellation: interp.cancellation).map {
-                    AdapterValue.Module(name: $0.name, kind: $0.kind, form: .factored($0.delta))
-                }
-            case .dense, .denseMerger:
-                var strategy: any DenseModuleMerger
-                switch configured {
-                case let .dense(dense): strategy = dense
-                case let .denseMerger(merger): strategy = merger
-                case .factored: throw BuiltinError("internal: a factored strategy on the dense path", span: args.callSpan)
-                }
-                strategy = NonFiniteMerge.DenseGuard(strategy)
-                var merged: [AdapterValue.Module] = []
-                try DenseMergeEngine.stream(strategy, input: input, cancellation: interp.cancellation,
-                                            transform: { _, tensor in tensor },
-                                            consume: { index, tensor in
-                    let group = input.modules[index]
-                    merged.append(AdapterValue.Module(name: group.name, kind: group.kind, form: .dense(tensor)))
-                })
-                modules = merged
-            }
+            let modules = try mergedModules(configured, input: input, interp: interp)
             warnAboutResult(modules, interp: interp)
             let result = AdapterValue(label: "merge(\(name))", modules: modules, source: nil,
                                       template: adapters.first?.template, inputs: adapters.flatMap(\.inputs), method: name)
@@ -109,6 +87,28 @@ enum MergeBuiltins {
         case let .tensor(t): return t.data.map { Printer.float(Double($0)) }.joined(separator: ",")
         default: throw BuiltinError("parameter \(name): expected a number, word or list, got \(value.typeNameWithArticle)", span: span)
         }
+    }
+
+    /// Runs a configured strategy on `input`: factored strategies on the factors, dense ones
+    /// module by module (a non-finite module stays NaN), in input order. `merge` and `sweep` share it.
+    static func mergedModules(_ configured: ConfiguredStrategy, input: MergeInput, interp: Interpreter) throws -> [AdapterValue.Module] {
+        let strategy: any DenseModuleMerger
+        switch configured {
+        case let .factored(factored):
+            return try MergeEngine.run(factored, on: input, cancellation: interp.cancellation).map {
+                AdapterValue.Module(name: $0.name, kind: $0.kind, form: .factored($0.delta))
+            }
+        case let .dense(dense): strategy = dense
+        case let .denseMerger(merger): strategy = merger
+        }
+        var merged: [AdapterValue.Module] = []
+        try DenseMergeEngine.stream(NonFiniteMerge.DenseGuard(strategy), input: input, cancellation: interp.cancellation,
+                                    transform: { _, tensor in tensor },
+                                    consume: { index, tensor in
+            let group = input.modules[index]
+            merged.append(AdapterValue.Module(name: group.name, kind: group.kind, form: .dense(tensor)))
+        })
+        return merged
     }
 
     /// The engine's validated inputs; merge results (no files behind them) cannot be inputs.

@@ -62,11 +62,12 @@ enum SweepBuiltins {
             let input = try MergeBuiltins.prepare(adapters, span: args.spans[0] ?? args.callSpan, interp: interp)
             var merges = [AdapterValue?](repeating: nil, count: plan.points.count)
             for group in plan.groups {
-                let lambdaFree = try lambdaFreeModules(group.strategy, input: input, interp: interp)
+                // The strategy without lambda, once per group; each point is it times its lambda.
+                let lambdaFree = try MergeBuiltins.mergedModules(group.strategy, input: input, interp: interp)
                 for index in group.points {
                     let lambda = plan.lambdas[index]
-                    let modules = zip(input.modules, lambdaFree).map { module, form -> AdapterValue.Module in
-                        switch form {
+                    let modules = lambdaFree.map { module -> AdapterValue.Module in
+                        switch module.form {
                         case let .factored(l): return .init(name: module.name, kind: module.kind, form: .factored(MergeScale.apply(lambda: lambda, to: l)))
                         case let .dense(t): return .init(name: module.name, kind: module.kind, form: .dense(MergeScale.apply(lambda: lambda, to: t)))
                         }
@@ -102,25 +103,5 @@ enum SweepBuiltins {
         }
         guard perInput else { return items }
         return items.allSatisfy({ if case .list = $0 { return true }; return false }) && !items.isEmpty ? items : nil
-    }
-
-    /// The strategy's result without `lambda`, one form per module in input order.
-    static func lambdaFreeModules(_ strategy: ConfiguredStrategy, input: MergeInput, interp: Interpreter) throws -> [DeltaForm] {
-        switch strategy {
-        case let .factored(factored):
-            return try MergeEngine.run(factored, on: input, cancellation: interp.cancellation).map { .factored($0.delta) }
-        case .dense, .denseMerger:
-            let merger: any DenseModuleMerger
-            switch strategy {
-            case let .dense(dense): merger = dense
-            case let .denseMerger(m): merger = m
-            case .factored: throw BuiltinError("internal: a factored strategy on the dense path")
-            }
-            var forms: [DeltaForm] = []
-            try DenseMergeEngine.stream(merger, input: input, cancellation: interp.cancellation,
-                                        transform: { _, tensor in tensor },
-                                        consume: { _, tensor in forms.append(.dense(tensor)) })
-            return forms
-        }
     }
 }

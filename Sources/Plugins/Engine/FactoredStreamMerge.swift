@@ -55,10 +55,7 @@ enum FactoredStreamMerge {
                     }
                     if stream == nil {
                         rank = max(1, merged.map(\.0.delta.rank).max() ?? 1)
-                        if let maxRank = request.maxRank, rank > maxRank {
-                            throw SeedloraError(path: request.output,
-                                "the export needs rank \(rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
-                        }
+                        try Exporter.checkMaxRank(rank, maxRank: request.maxRank, output: request.output)
                         guard let opened = try PeftExportStream(export: export, slots: plan.slots, rank: rank, directory: directory) else {
                             throw Abandon()
                         }

@@ -99,7 +99,7 @@ public enum MergePipeline {
                 energy = merge.energy
                 if request.format == .mlx {
                     let export = MlxExport(modules: modules, dtype: request.dtype ?? .f32, inputs: input.adapters, modelCard: card)
-                    try checkMaxRank(export.rank, request)
+                    try Exporter.checkMaxRank(export.rank, maxRank: request.maxRank, output: request.output)
                     try export.write(into: directory)
                     clock.mark("write")
                     (exportedRank, dtype) = (export.rank, export.dtype)
@@ -199,14 +199,6 @@ public enum MergePipeline {
         }
         if entry.form(for: request.parameters) == .dense && (request.format == .peft || request.format == .mlx) && request.rank == nil {
             throw SeedloraError(.usage, "\(entry.info.name) computes a full-rank delta; say how to write it: --rank K (best rank-K PEFT adapter), --format delta (dense delta safetensors), or --base MODEL_DIR --format model (merged checkpoint)")
-        }
-    }
-
-    /// --max-rank: the server's limit on the exported rank.
-    static func checkMaxRank(_ rank: Int, _ request: MergeRequest) throws {
-        if let maxRank = request.maxRank, rank > maxRank {
-            throw SeedloraError(path: request.output,
-                "the export needs rank \(rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
         }
     }
 

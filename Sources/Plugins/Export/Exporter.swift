@@ -34,12 +34,17 @@ public enum Exporter {
                                  maxRank: Int? = nil, card: String, into directory: AtomicDirectory) throws -> PeftExport {
         var export = PeftExport(modules: modules, dtype: dtype, template: template, modelCard: card)
         if let firstInput { export.relocateBaseModel(from: firstInput, to: directory.path) }
-        if let maxRank, export.rank > maxRank {
-            throw SeedloraError(path: directory.path,
-                "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
-        }
+        try checkMaxRank(export.rank, maxRank: maxRank, output: directory.path)
         try export.write(into: directory)
         return export
+    }
+
+    /// Refuses an export whose rank exceeds `--max-rank` (a server's max_lora_rank), naming the
+    /// rank it needs and the option that fits it under the limit.
+    public static func checkMaxRank(_ rank: Int, maxRank: Int?, output: String) throws {
+        guard let maxRank, rank > maxRank else { return }
+        throw SeedloraError(path: output,
+            "the export needs rank \(rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
     }
 
     public static let peftFiles = ["adapter_model.safetensors", "adapter_config.json", "README.md"]

@@ -79,10 +79,7 @@ public enum Sweep {
                     var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32, template: input.adapters.first?.config,
                                             modelCard: MergePipeline.card(point, info: entry.info, resolved: plan.resolved[index], notes: input.notes))
                     if let first = request.inputs.first { export.relocateBaseModel(from: first, to: point.output) }
-                    if let maxRank = request.maxRank, export.rank > maxRank {
-                        throw SeedloraError(path: point.output,
-                            "the export needs rank \(export.rank) but --max-rank is \(maxRank); pass --rank \(maxRank) to write the best rank-\(maxRank) approximation")
-                    }
+                    try Exporter.checkMaxRank(export.rank, maxRank: request.maxRank, output: point.output)
                     try export.write(to: directory.file(name), replace: false)
                     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
                     reports[index] = SweepPointReport(parameters: parameters, directory: name, norm: abs(plan.lambdas[index]) * norm,

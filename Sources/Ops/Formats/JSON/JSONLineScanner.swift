@@ -57,30 +57,9 @@ struct JSONLineScanner {
 
     // MARK: objects
 
-    /// Walks the members of an object (the scanner is at its `{`); `member` gets each key and
-    /// must consume the value (`scalarOrSkip`, `skipValue`, or a nested `object`).
-    mutating func object(depth: Int = 0, _ member: (inout JSONLineScanner, String) throws -> Void) throws {
-        guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth) levels") }
-        try expect(UInt8(ascii: "{"), "'{' (a JSON object)")
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { position += 1; return }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name in double quotes, found \(describeNext())") }
-            let key = try string()
-            try expect(UInt8(ascii: ":"), "':' after the member name \"\(key)\"")
-            skipWhitespace()
-            try member(&self, key)
-            skipWhitespace()
-            guard let b = peek() else { throw fail("unterminated object (expected ',' or '}')") }
-            position += 1
-            if b == UInt8(ascii: "}") { return }
-            guard b == UInt8(ascii: ",") else { throw fail("expected ',' or '}' in an object, found \(Self.describe(b))", at: position - 1) }
-        }
-    }
-
-    /// Walks the members of an object like `object(depth:_:)`, but the caller reads each member
-    /// name itself (`keyReader`, at the opening quote; it returns an id for `member`).
+    /// Walks the members of an object (the scanner is at its `{`). The caller reads each member
+    /// name itself (`keyReader`, at the opening quote; it returns an id for `member`), and
+    /// `member` must consume the value (`scalarOrSkip`, `skipValue`, or a nested `object`).
     mutating func object(depth: Int, keyReader: (inout JSONLineScanner) throws -> Int,
                          member: (inout JSONLineScanner, Int) throws -> Void) throws {
         guard depth < Self.maxDepth else { throw fail("nesting deeper than \(Self.maxDepth) levels") }
@@ -130,7 +109,8 @@ struct JSONLineScanner {
         switch b {
         case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "{"):
-            try object(depth: depth + 1) { scanner, _ in try scanner.skipValue(depth: depth + 1) }
+            try object(depth: depth + 1, keyReader: { scanner in _ = try scanner.string(); return 0 },
+                       member: { scanner, _ in try scanner.skipValue(depth: depth + 1) })
         case UInt8(ascii: "["):
             position += 1
             skipWhitespace()
