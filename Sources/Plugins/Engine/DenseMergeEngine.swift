@@ -3,11 +3,13 @@ import Ops
 
 /// Streams a dense merge module by module with bounded memory.
 ///
-/// Modules are processed in windows of one module per core: each worker densifies its module of
-/// every input (sgemm), merges it, and `transform`s the result (e.g. a rank-K SVD) in parallel;
-/// then `consume` receives the window's results serially, in module order (e.g. to append them to a
-/// file). Peak memory is about cores x (inputs + 2) x the largest module. The cancellation flag is
-/// checked before every module.
+/// Modules are processed in windows of one module per core: each worker merges its module and
+/// `transform`s the result (e.g. a rank-K SVD) in parallel; then `consume` receives the window's
+/// results serially, in module order (e.g. to append them to a file). A strategy that can work on
+/// blocks of rows (`mergeRowBlocks`) densifies cache-sized blocks of the inputs as it needs them,
+/// so peak memory is about cores x 2 x the largest module (the merged module and its transform);
+/// otherwise each worker densifies its module of every input whole (sgemm), about
+/// cores x (inputs + 2) x the largest module. The cancellation flag is checked before every module.
 public enum DenseMergeEngine {
     public static func stream<R>(_ strategy: any DenseModuleMerger, input: MergeInput,
                                  cancellation: Cancellation = Cancellation(),
@@ -36,17 +38,34 @@ public enum DenseMergeEngine {
             let indices = Array(start..<min(start + window, modules.count))
             let results = try ConcurrentMap.run(indices, cancellation: cancellation) { index -> R in
                 let group = modules[index]
-                let dense = DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index))
                 let strategy = strategyFor(index)
-                let merged = try strategy.merge(dense)
-                guard merged.shape == dense.shape else {
-                    throw SeedloraError("internal: \(type(of: strategy)) returned shape \(merged.shape) for \(group.name) \(dense.shape)")
+                let merged: Tensor
+                if let blockwise = try rowBlockMerge(strategy, group: group, index: index) {
+                    merged = blockwise
+                } else {
+                    merged = try strategy.merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
+                }
+                guard merged.shape == group.shape else {
+                    throw SeedloraError("internal: \(type(of: strategy)) returned shape \(merged.shape) for \(group.name) \(group.shape)")
                 }
                 return try transform(group, merged)
             }
             for (index, result) in zip(indices, results) { try consume(index, result) }
             start += window
             progress?(min(start, modules.count), modules.count)
+        }
+    }
+
+    /// The module merged from blocks of rows densified on demand, when the strategy can and the
+    /// inputs are plain LoRA factors (a DoRA delta needs the base weight, so it is densified
+    /// whole); nil otherwise, and when a block held a non-finite value (the whole-module path
+    /// then applies the non-finite rules).
+    static func rowBlockMerge(_ strategy: any DenseModuleMerger, group: ModuleGroup, index: Int) throws -> Tensor? {
+        guard !group.hasDoRA else { return nil }
+        do {
+            return try strategy.mergeRowBlocks(FactoredDenseModule(name: group.name, index: index, factors: group.deltas))
+        } catch is NonFiniteRows {
+            return nil
         }
     }
 

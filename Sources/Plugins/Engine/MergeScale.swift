@@ -115,6 +115,10 @@ public struct LambdaScaledDense<S: DenseMergeStrategy>: DenseMergeStrategy, Lamb
     public func merge(_ module: DenseModule) throws -> Tensor {
         MergeScale.apply(lambda: lambda, to: try inner.merge(module))
     }
+
+    public func mergeRowBlocks(_ module: FactoredDenseModule) throws -> Tensor? {
+        try inner.mergeRowBlocks(module).map { MergeScale.apply(lambda: lambda, to: $0) }
+    }
 }
 
 /// A dense module merger (a factored method on DoRA deltas) followed by the `lambda` multiplier.
@@ -126,5 +130,9 @@ public struct LambdaScaledMerger: DenseModuleMerger, LambdaScaled {
 
     public func merge(_ module: DenseModule) throws -> Tensor {
         MergeScale.apply(lambda: lambda, to: try inner.merge(module))
+    }
+
+    public func mergeRowBlocks(_ module: FactoredDenseModule) throws -> Tensor? {
+        try inner.mergeRowBlocks(module).map { MergeScale.apply(lambda: lambda, to: $0) }
     }
 }

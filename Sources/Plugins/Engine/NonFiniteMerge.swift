@@ -53,5 +53,11 @@ public enum NonFiniteMerge {
             guard let merged = try? inner.merge(module), merged.shape == module.shape else { return nan }
             return merged.firstNonFinite() != nil ? merged : nan
         }
+
+        /// Modules with a non-finite factor or scale go the whole-module way above (nil here).
+        public func mergeRowBlocks(_ module: FactoredDenseModule) throws -> Tensor? {
+            guard !module.factors.contains(where: NonFiniteMerge.hasNonFinite) else { return nil }
+            return try inner.mergeRowBlocks(module)
+        }
     }
 }

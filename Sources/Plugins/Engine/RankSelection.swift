@@ -151,6 +151,12 @@ struct RankRange<K: RankKey>: Sendable {
         upper = RankCursor(RankSelection.boundary(rank: ranks.upperBound, keys: keys))
     }
 
+    /// The range between two boundaries found elsewhere (`lower` in front of the lower rank).
+    init(lower: RankBoundary<K>, upper: RankBoundary<K>) {
+        self.lower = RankCursor(lower)
+        self.upper = RankCursor(upper)
+    }
+
     /// Whether the next entry (in index order) is in the range. Call once per entry, in order.
     @inline(__always)
     mutating func contains(_ key: K) -> Bool {

@@ -65,26 +65,27 @@ struct InputSparsifier {
     /// The global factor of `Rescale.matchL1` (1 otherwise).
     private(set) var factor: Double = 1
 
-    /// Prepares input `source` (rows x cols, row-major): finds the magnitude thresholds, or the
-    /// L1 factor (one pass of the mask).
-    init(_ sparsification: Sparsification, rescale: Rescale, source: UnsafeBufferPointer<Float>,
-         rows: Int, cols: Int, rng: CounterRNG, scratch: inout RowScratch) {
-        let n = source.count
-        func keepTop(_ ranks: Range<Int>) -> Rule {
-            .ranks(RankRange(ranks: ranks, keys: MagnitudeKeys(values: source)))
+    /// Prepares input `input` of `module`: finds its magnitude thresholds (two passes over its
+    /// blocks, `BlockRankSelection`), or its L1 factor (one pass of the mask).
+    init(_ sparsification: Sparsification, rescale: Rescale, input: Int, module: ModuleRows,
+         rng: CounterRNG, scratch: inout RowScratch) throws {
+        let n = module.count
+        func keepTop(_ ranks: Range<Int>) throws -> Rule {
+            let found = try BlockRankSelection.boundaries(ranks: [ranks.lowerBound, ranks.upperBound], input: input, rows: module)
+            return .ranks(RankRange(lower: found[0], upper: found[1]))
         }
         switch sparsification {
         case .none:
             rule = .keepAll
         case let .magnitude(density):
-            rule = density >= 1 ? .keepAll : keepTop(0..<Self.count(density, of: n))
+            rule = density >= 1 ? .keepAll : try keepTop(0..<Self.count(density, of: n))
         case let .magnitudeOutliers(density, gamma):
             if density >= 1 {
                 rule = .keepAll
             } else {
                 let kept = Self.count(density, of: n)
                 let top = min(Self.count(gamma, of: n), n - kept)
-                rule = keepTop(top..<(top + kept))
+                rule = try keepTop(top..<(top + kept))
             }
         case let .bernoulli(density):
             rule = density >= 1 ? .keepAll : .bernoulli(rng, probability: max(0, density))
@@ -101,7 +102,7 @@ struct InputSparsifier {
         var keepsAll = false
         if case .keepAll = rule { keepsAll = true }
         if rescale == .matchL1 && !keepsAll {
-            factor = Self.l1Factor(self, source: source, rows: rows, cols: cols, scratch: &scratch)
+            factor = try Self.l1Factor(self, input: input, module: module, scratch: &scratch)
         }
     }
 
@@ -113,17 +114,20 @@ struct InputSparsifier {
 
     /// `||d||_1 / ||mask . d||_1`, from one pass over a copy of the sparsifier (the masks are
     /// functions of position, so the real pass reproduces them exactly).
-    private static func l1Factor(_ sparsifier: InputSparsifier, source: UnsafeBufferPointer<Float>,
-                                 rows: Int, cols: Int, scratch: inout RowScratch) -> Double {
+    private static func l1Factor(_ sparsifier: InputSparsifier, input: Int, module: ModuleRows,
+                                 scratch: inout RowScratch) throws -> Double {
         var probe = sparsifier
         var before = 0.0, after = 0.0
-        for x in source { before += Double(abs(x)) }
+        let cols = module.cols
         var row = [Float](repeating: 0, count: cols)
-        row.withUnsafeMutableBufferPointer { out in
-            for r in 0..<rows {
-                let slice = UnsafeBufferPointer(rebasing: source[(r * cols)..<((r + 1) * cols)])
-                _ = probe.fillRow(r, source: slice, into: out, scratch: &scratch)
-                for x in out { after += Double(abs(x)) }
+        try row.withUnsafeMutableBufferPointer { out in
+            try module.forEachBlock(ofInput: input) { firstRow, block in
+                for x in block { before += Double(abs(x)) }
+                for r in 0..<(block.count / max(1, cols)) {
+                    let slice = UnsafeBufferPointer(rebasing: block[(r * cols)..<((r + 1) * cols)])
+                    _ = probe.fillRow(firstRow + r, source: slice, into: out, scratch: &scratch)
+                    for x in out { after += Double(abs(x)) }
+                }
             }
         }
         return before > 0 && after > 0 ? before / after : 1

@@ -12,9 +12,11 @@ import Ops
 /// (flat row-major index) is kept with probability `p_j` exactly when `uniform(j) < p_j`. The
 /// result is therefore bit-identical across runs, thread counts and module scheduling.
 ///
-/// Cost: magnitude thresholds take 3 streaming passes per input (radix selection), DELLA sorts
-/// each row (radix sort), and the merge itself is one pass over the rows. Memory: besides the
-/// output (n floats), a few rows of scratch; the inputs are read in place.
+/// Cost: the inputs are read a block of rows at a time (`ModuleRows`): from the LoRA factors,
+/// each block is densified when a pass needs it and stays in cache. Magnitude thresholds take 2
+/// passes per input (`BlockRankSelection`), DELLA sorts each row (radix sort), and the merge
+/// itself is one pass over the blocks. Memory: besides the output (n floats), a block per input
+/// and a few rows of scratch.
 struct TaskVectorMerge: Sendable {
     let name: String
     /// One per input (mergekit lets every model have its own density).
@@ -24,52 +26,73 @@ struct TaskVectorMerge: Sendable {
     let seed: UInt64
 
     func merge(_ module: DenseModule) throws -> Tensor {
-        let (rows, cols) = try checkedShape(module)
+        let (rows, cols) = try checkedShape(module.deltas.map(\.shape), module: module.name)
+        return try merge(StoredRows(module), index: module.index, shape: [rows, cols])
+    }
+
+    /// The same merge from blocks of rows densified from the factors as they are needed.
+    func merge(rowBlocks module: FactoredDenseModule) throws -> Tensor {
+        let (rows, cols) = try checkedShape(module.factors.map(\.shape), module: module.name)
+        return try merge(FactoredRows(module), index: module.index, shape: [rows, cols])
+    }
+
+    /// Prepares every input's sparsifier (threshold passes, L1 factors), then one pass over the
+    /// blocks: each row of every input is sparsified into `sparse` and the rows are combined
+    /// into the output, which is the only module-sized allocation.
+    private func merge(_ module: ModuleRows, index: Int, shape: [Int]) throws -> Tensor {
         var scratch = RowScratch()
-        var sparsifiers = sparsifiers(module, rows: rows, cols: cols, scratch: &scratch)
-        let inputs = module.deltas
-        var out = [Float](repeating: 0, count: rows * cols)
-        var rowBuffer = [Float](repeating: 0, count: inputs.count * cols)
+        var sparsifiers = try sparsifiers(module, index: index, scratch: &scratch)
+        let rows = module.rows, cols = module.cols, inputs = module.inputCount
+        var rowBuffer = [Float](repeating: 0, count: inputs * cols)
         var combineScratch = CombineScratch()
-        out.withUnsafeMutableBufferPointer { merged in
-            rowBuffer.withUnsafeMutableBufferPointer { sparse in
-                for r in 0..<rows {
-                    let range = (r * cols)..<((r + 1) * cols)
-                    for i in inputs.indices {
-                        inputs[i].data.withUnsafeBufferPointer { source in
+        var blocks = [UnsafeBufferPointer<Float>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: inputs)
+        let out = try [Float](unsafeUninitializedCapacity: rows * cols) { merged, initialized in
+            try rowBuffer.withUnsafeMutableBufferPointer { sparse in
+                var start = 0
+                while start < rows {
+                    let end = min(rows, start + module.blockRows)
+                    for i in 0..<inputs { blocks[i] = try module.block(start..<end, ofInput: i) }
+                    for r in start..<end {
+                        let local = ((r - start) * cols)..<((r - start + 1) * cols)
+                        for i in 0..<inputs {
                             _ = sparsifiers[i].fillRow(
-                                r, source: UnsafeBufferPointer(rebasing: source[range]),
+                                r, source: UnsafeBufferPointer(rebasing: blocks[i][local]),
                                 into: UnsafeMutableBufferPointer(rebasing: sparse[(i * cols)..<((i + 1) * cols)]),
                                 scratch: &scratch)
                         }
+                        combination.combineRow(UnsafeBufferPointer(sparse),
+                                               into: UnsafeMutableBufferPointer(rebasing: merged[(r * cols)..<((r + 1) * cols)]),
+                                               scratch: &combineScratch)
                     }
-                    combination.combineRow(UnsafeBufferPointer(sparse), into: UnsafeMutableBufferPointer(rebasing: merged[range]),
-                                           scratch: &combineScratch)
+                    start = end
+                    initialized = start * cols
                 }
             }
         }
-        return Tensor(uncheckedShape: module.shape, data: out)
+        return Tensor(uncheckedShape: shape, data: out)
     }
 
     /// Input `input` of `module` after sparsification and rescaling (before weighting), and how
     /// many entries its mask kept: what `merge` combines, exposed for tests and reports.
     func sparsified(_ module: DenseModule, input: Int) throws -> (values: [Float], kept: Int) {
-        let (rows, cols) = try checkedShape(module)
+        let (rows, cols) = try checkedShape(module.deltas.map(\.shape), module: module.name)
         guard module.deltas.indices.contains(input) else {
             throw SeedloraError("internal: \(name): no input \(input) in module \(module.name)")
         }
+        let source = StoredRows(module)
         var scratch = RowScratch()
-        guard var sparsifier = sparsifiers(module, rows: rows, cols: cols, scratch: &scratch, only: input).first else {
+        guard var sparsifier = try sparsifiers(source, index: module.index, scratch: &scratch, only: input).first else {
             throw SeedloraError("internal: \(name): no sparsifier for input \(input)")
         }
         var values = [Float](repeating: 0, count: rows * cols)
         var kept = 0
-        module.deltas[input].data.withUnsafeBufferPointer { source in
-            values.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows {
-                    let range = (r * cols)..<((r + 1) * cols)
-                    kept += sparsifier.fillRow(r, source: UnsafeBufferPointer(rebasing: source[range]),
-                                               into: UnsafeMutableBufferPointer(rebasing: out[range]), scratch: &scratch)
+        try values.withUnsafeMutableBufferPointer { out in
+            try source.forEachBlock(ofInput: input) { firstRow, block in
+                for r in 0..<(block.count / max(1, cols)) {
+                    let row = firstRow + r
+                    kept += sparsifier.fillRow(row, source: UnsafeBufferPointer(rebasing: block[(r * cols)..<((r + 1) * cols)]),
+                                               into: UnsafeMutableBufferPointer(rebasing: out[(row * cols)..<((row + 1) * cols)]),
+                                               scratch: &scratch)
                 }
             }
         }
@@ -77,25 +100,23 @@ struct TaskVectorMerge: Sendable {
     }
 
     /// Rows and columns shared by every input (the engine guarantees it; checked all the same).
-    private func checkedShape(_ module: DenseModule) throws -> (rows: Int, cols: Int) {
-        guard let first = module.deltas.first, module.deltas.count == combination.weights.count else {
-            throw SeedloraError("internal: \(name) was set up for \(combination.weights.count) inputs but module \(module.name) has \(module.deltas.count)")
+    private func checkedShape(_ shapes: [[Int]], module: String) throws -> (rows: Int, cols: Int) {
+        guard let first = shapes.first, first.count == 2, shapes.count == combination.weights.count else {
+            throw SeedloraError("internal: \(name) was set up for \(combination.weights.count) inputs but module \(module) has \(shapes.count)")
         }
-        for delta in module.deltas where delta.shape != first.shape {
-            throw SeedloraError("internal: \(name): module \(module.name) has inputs of shapes \(first.shape) and \(delta.shape)")
+        for shape in shapes where shape != first {
+            throw SeedloraError("internal: \(name): module \(module) has inputs of shapes \(first) and \(shape)")
         }
-        return (first.rows, first.cols)
+        return (first[0], first[1])
     }
 
     /// One prepared sparsifier per input (or for `only` that input).
-    private func sparsifiers(_ module: DenseModule, rows: Int, cols: Int, scratch: inout RowScratch,
-                             only: Int? = nil) -> [InputSparsifier] {
-        let indices = only.map { [$0] } ?? Array(module.deltas.indices)
-        return indices.map { i in
-            module.deltas[i].data.withUnsafeBufferPointer { source in
-                InputSparsifier(sparsifications[min(i, sparsifications.count - 1)], rescale: rescale, source: source, rows: rows, cols: cols,
-                                rng: CounterRNG(seed: seed, module: module.index, input: i), scratch: &scratch)
-            }
+    private func sparsifiers(_ module: ModuleRows, index: Int, scratch: inout RowScratch,
+                             only: Int? = nil) throws -> [InputSparsifier] {
+        let indices = only.map { [$0] } ?? Array(0..<module.inputCount)
+        return try indices.map { i in
+            try InputSparsifier(sparsifications[min(i, sparsifications.count - 1)], rescale: rescale, input: i, module: module,
+                                rng: CounterRNG(seed: seed, module: index, input: i), scratch: &scratch)
         }
     }
 }

@@ -36,4 +36,5 @@ public struct DareTiesStrategy: DenseMergeStrategy {
     }
 
     public func merge(_ module: DenseModule) throws -> Tensor { try core.merge(module) }
+    public func mergeRowBlocks(_ module: FactoredDenseModule) throws -> Tensor? { try core.merge(rowBlocks: module) }
 }

@@ -36,4 +36,5 @@ public struct DellaLinearStrategy: DenseMergeStrategy {
     }
 
     public func merge(_ module: DenseModule) throws -> Tensor { try core.merge(module) }
+    public func mergeRowBlocks(_ module: FactoredDenseModule) throws -> Tensor? { try core.merge(rowBlocks: module) }
 }
