@@ -33,10 +33,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
+        // Vectorised hot loops of the dense merge path (one clone per instruction set).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+
         // Value types and math: tensors, dtypes, safetensors, PEFT adapters, low-rank algebra.
         .target(name: "Ops", dependencies: ["CBLAS", "CHDF5", "CSodium", "CZlib"], path: "Sources/Ops"),
         // Merge strategies, their declared parameters, and the merge engine.
-        .target(name: "Plugins", dependencies: ["Ops", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
+        .target(name: "Plugins", dependencies: ["Ops", "CKernels", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
         // The Seed language: syntax, runtime, builtins, sessions and cells.
         .target(name: "Kernel", dependencies: ["Plugins", "Ops"], path: "Sources/Kernel"),
         // The Jupyter kernel: messaging 5.3 over ZeroMQ, HMAC-SHA256 signing, request handlers.

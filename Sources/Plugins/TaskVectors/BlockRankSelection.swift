@@ -1,3 +1,4 @@
+internal import CKernels
 import Ops
 
 /// Exact rank boundaries of one input's magnitudes, read a block of rows at a time: two passes
@@ -108,36 +109,21 @@ enum BlockRankSelection {
         case let .threshold(key, _): low = key
         }
         guard low <= high else { return nil }
-        let width = high &- low
         var above = 0
-        var inside: [UInt32] = []
-        inside.reserveCapacity(Int(Double(n) * 2 * margin / Double(s)) + 1024)
-        try rows.forEachBlock(ofInput: input) { _, block in
-            let count = block.count
-            var i = 0
-            while i &+ 16 <= count {
-                var counted: UInt32 = 0, hit: UInt32 = 0
-                for j in 0..<16 {
-                    let key = RankSelection.magnitudeKey(block[i &+ j])
-                    counted &+= key > high ? 1 : 0
-                    hit |= key &- low <= width ? 1 : 0
-                }
-                above &+= Int(counted)
-                if hit != 0 {
-                    for j in 0..<16 {
-                        let key = RankSelection.magnitudeKey(block[i &+ j])
-                        if key &- low <= width { inside.append(key) }
-                    }
-                }
-                i &+= 16
-            }
-            while i < count {
-                let key = RankSelection.magnitudeKey(block[i])
-                above &+= key > high ? 1 : 0
-                if key &- low <= width { inside.append(key) }
-                i &+= 1
+        // Twice the share of the sample inside the bracket, and some: the pass does not grow it.
+        let capacity = Int(Double(n) * 4 * margin / Double(s)) + 4096
+        var inside = [UInt32](repeating: 0, count: capacity)
+        var stored = 0
+        try inside.withUnsafeMutableBufferPointer { list in
+            guard let listBase = list.baseAddress else { return }
+            try rows.forEachBlock(ofInput: input) { _, block in
+                guard let base = block.baseAddress else { return }
+                above += seedlora_bracket_keys(base, block.count, low, high, listBase, capacity, &stored)
             }
         }
+        // More keys inside than the bracket should hold: the sample was unlucky; start over.
+        guard stored <= capacity else { return nil }
+        inside.removeLast(capacity - stored)
         guard rank > above, rank - above <= inside.count else { return nil }
         let boundary = inside.withUnsafeBufferPointer {
             RankSelection.boundary(rank: rank - above, keys: StoredKeys(keys: $0))

@@ -1,3 +1,4 @@
+internal import CKernels
 import Ops
 
 /// The inputs of one module, read a block of rows at a time: what the task-vector merge passes
@@ -77,11 +78,13 @@ final class FactoredRows: ModuleRows {
         let out = buffers[input]
         factors[input].denseRows(range, into: out)
         let values = UnsafeBufferPointer(start: out, count: range.count * cols)
-        // The largest magnitude bit pattern: at or above +inf's only when a value is non-finite.
-        var largest: UInt32 = 0
-        for x in values { largest = max(largest, x.bitPattern & 0x7FFF_FFFF) }
-        if largest >= 0x7F80_0000 { throw NonFiniteRows() }
+        if Self.hasNonFinite(values) { throw NonFiniteRows() }
         return values
+    }
+
+    static func hasNonFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
+        guard let base = values.baseAddress else { return false }
+        return seedlora_has_nonfinite(base, values.count) != 0
     }
 
     func entry(input: Int, row: Int, col: Int) -> Float {

@@ -1,3 +1,4 @@
+internal import CKernels
 /// Which peer's rules a TIES/DARE-family merge follows (docs/method.md section 4).
 public enum MergeConvention: String, Sendable, CaseIterable {
     /// PEFT `merge_utils`, which follows the TIES and DARE papers: the sign is elected from the
@@ -62,66 +63,22 @@ struct Combination: Sendable {
                 let factor = 1 / (normalize && abs(total) >= 1e-8 ? total : 1)
                 for c in 0..<cols { out[c] = Float(sum[c] * factor) }
             case let .consensus(majority):
-                // In chunks of columns, so the three Float64 scratch rows stay in L1 across the
-                // passes over the inputs (a whole 4096-column row of them does not fit).
-                var c0 = 0
-                while c0 < cols {
-                    let c1 = min(cols, c0 + Self.chunk)
-                    consensus(majority, inputs, cols: cols, columns: c0..<c1, into: out, sum: sum, tally: tally, elected: elected)
-                    c0 = c1
-                }
+                consensus(majority, inputs, cols: cols, into: out)
             }
         }
     }
 
-    /// Columns that `combineRow` takes at a time: 3 x 512 Float64 = 12 KiB of scratch.
-    static let chunk = 512
-
-    /// Sign election and the disjoint mean for `columns` of one row (see the type's comment).
-    /// Every loop runs over buffers rebased to the chunk with the input fixed, so it vectorises.
-    private func consensus(_ majority: MajoritySign, _ inputs: UnsafeBufferPointer<Float>, cols: Int, columns: Range<Int>,
-                           into fullOut: UnsafeMutableBufferPointer<Float>, sum fullSum: UnsafeMutableBufferPointer<Double>,
-                           tally fullTally: UnsafeMutableBufferPointer<Double>, elected fullElected: UnsafeMutableBufferPointer<Double>) {
-        let count = weights.count, n = columns.count
-        let out = UnsafeMutableBufferPointer(rebasing: fullOut[columns])
-        let sum = UnsafeMutableBufferPointer(rebasing: fullSum[columns])
-        let tally = UnsafeMutableBufferPointer(rebasing: fullTally[columns])
-        let elected = UnsafeMutableBufferPointer(rebasing: fullElected[columns])
-        func row(_ i: Int) -> UnsafeBufferPointer<Float> {
-            UnsafeBufferPointer(rebasing: inputs[(i * cols + columns.lowerBound)..<(i * cols + columns.upperBound)])
-        }
-        // The majority statistic over w_i x_i (mergekit) or x_i (PEFT), in `tally`.
-        let weighted = convention == .mergekit
-        for c in 0..<n { tally[c] = 0; sum[c] = 0 }
-        for i in 0..<count {
-            let w = weighted ? weights[i] : 1, x = row(i)
-            if majority == .total {
-                for c in 0..<n { tally[c] += w * Double(x[c]) }
-            } else {
-                for c in 0..<n {
-                    let y = w * Double(x[c])
-                    tally[c] += y > 0 ? 1 : (y < 0 ? -1 : 0)
-                }
-            }
-        }
-        for c in 0..<n { elected[c] = tally[c] >= 0 ? 1 : -1 }
-        // Agreeing inputs: sum of w_i x_i in `sum`, and the count or weight in `tally`.
-        for c in 0..<n { tally[c] = 0 }
-        for i in 0..<count {
-            let w = weights[i], vote = weighted ? w : 1, share = weighted ? w : 1, x = row(i)
-            for c in 0..<n {
-                let v = Double(x[c])
-                let agrees = vote * v * elected[c] > 0   // false for 0 and NaN
-                sum[c] += agrees ? w * v : 0
-                tally[c] += agrees ? share : 0
-            }
-        }
-        if normalize && weighted {
-            for c in 0..<n { out[c] = Float(sum[c] / (tally[c] == 0 ? 1 : tally[c])) }
-        } else if normalize {
-            for c in 0..<n { out[c] = Float(sum[c] / max(1, tally[c])) }
-        } else {
-            for c in 0..<n { out[c] = Float(sum[c]) }
+    /// Sign election and the disjoint mean of one row (see the type's comment), in the C kernel
+    /// `seedlora_consensus_row`: the same Float64 operations in the same order as a scalar loop
+    /// (statistic, then agreeing sum and count, over the inputs in input order), vectorised
+    /// over the columns for the CPU's instruction set.
+    private func consensus(_ majority: MajoritySign, _ inputs: UnsafeBufferPointer<Float>, cols: Int,
+                           into out: UnsafeMutableBufferPointer<Float>) {
+        guard let source = inputs.baseAddress, let target = out.baseAddress, cols > 0 else { return }
+        weights.withUnsafeBufferPointer { w in
+            guard let weightBase = w.baseAddress else { return }
+            seedlora_consensus_row(source, w.count, cols, weightBase, convention == .mergekit ? 1 : 0,
+                                   majority == .total ? 1 : 0, normalize ? 1 : 0, target)
         }
     }
 
