@@ -32,8 +32,15 @@
 ///   bulk the trimming leaves; informed with 1 iteration 1.2e-1, with 4 iterations 2.7e-2 (Gaussian:
 ///   2.6e-2). So then the default is 4 iterations, the Gaussian sketch's cost and accuracy.
 ///
+/// Measured in Swift (release, one core, Haswell kernels, a loaded machine) on 11008 x 4096 TIES
+/// merges (W7B's MLP shape), k = 16, median of 3, error against numpy's exact SVD:
+/// - 3 rank-8 inputs: the previous code (Gaussian, its QR and energy sum) 0.71-0.79 s, error 3.0e-9;
+///   Gaussian now 0.61-0.64 s, same bits; informed 0.25 s, error 9.0e-8.
+/// - 3 rank-16 inputs: Gaussian 0.61 s, error 1.6e-2; informed (48 + 8 wide) 0.38 s, 4e-8.
+///
 /// The large products run in Float32 (sgemm); QR and the small SVD in Float64 (LAPACK). The
-/// Gaussian columns come from `CounterRNG`, so results are reproducible.
+/// Gaussian columns come from `CounterRNG`, so results are reproducible. The energy is one dsdot
+/// pass (Float64 accumulation; 15 ms on 45M entries where a Swift reduce took 45-60 ms).
 public enum RandomizedSVD {
     public struct Result: Sendable {
         /// The rank-k factors (scale 1; `sqrt(sigma)` on each side).
