@@ -99,7 +99,8 @@ enum ExportBuiltins {
                 guard let k = rank else {
                     throw SeedloraError(.usage, "this adapter is dense (from a dense merge); give a rank K to write its best rank-K approximation, or write dense deltas (format delta)")
                 }
-                modules.append(try Exporter.rankK(t, name: module.name, kind: module.kind, index: index, rank: k, seed: seed).0)
+                modules.append(try Exporter.rankK(t, name: module.name, kind: module.kind, index: index, rank: k, seed: seed,
+                                                  start: module.rangeStart).0)
             }
         }
         if let k = rank, adapter.isFactored {

@@ -106,7 +106,8 @@ enum MergeBuiltins {
                                     transform: { _, tensor in tensor },
                                     consume: { index, tensor in
             let group = input.modules[index]
-            merged.append(AdapterValue.Module(name: group.name, kind: group.kind, form: .dense(tensor)))
+            merged.append(AdapterValue.Module(name: group.name, kind: group.kind, form: .dense(tensor),
+                                              rangeStart: Exporter.rangeStart(of: group)))
         })
         return merged
     }

@@ -202,6 +202,9 @@ public final class AdapterValue {
         let name: String
         let kind: ModuleKind
         let form: DeltaForm
+        /// For a dense merge result: its inputs' A factors, the rank-K export's SVD start
+        /// (`Exporter.rangeStart`), so Seed's export matches the CLI's bit for bit.
+        var rangeStart: [Tensor] = []
     }
 
     /// Where it came from: a directory, or "merge(seedlora)".

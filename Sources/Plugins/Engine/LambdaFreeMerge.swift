@@ -39,7 +39,8 @@ struct LambdaFreeMerge {
                 transform: { group, merged in
                     let index = input.modules.firstIndex { $0.name == group.name } ?? 0
                     // The exporter's rank-K step: a non-finite module stays NaN instead of reaching LAPACK.
-                    return try Exporter.rankK(merged, name: group.name, kind: group.kind, index: index, rank: k, seed: seed)
+                    return try Exporter.rankK(merged, name: group.name, kind: group.kind, index: index, rank: k, seed: seed,
+                                              start: Exporter.rangeStart(of: group))
                 },
                 consume: { _, result in results.append(result) })
             clock.mark("merge + rank-\(k) SVD")

@@ -64,7 +64,7 @@ enum SeedStrategyRunner {
             // A non-finite input gives NaN, even if the strategy compared it away.
             let poisoned = dense.contains { $0.firstNonFinite() != nil } && t.firstNonFinite() == nil
             let merged = poisoned ? Tensor(uncheckedShape: t.shape, data: [Float](repeating: .nan, count: t.count)) : t
-            modules.append(.init(name: group.name, kind: group.kind, form: .dense(merged)))
+            modules.append(.init(name: group.name, kind: group.kind, form: .dense(merged), rangeStart: Exporter.rangeStart(of: group)))
         }
         return modules
     }
