@@ -102,6 +102,74 @@ size_t seedlora_bracket_keys(const float *restrict values, size_t n, uint32_t lo
 }
 
 SEEDLORA_CLONES
+void seedlora_trim_rows_bracketed(const float *const *rows, size_t count, size_t cols, int64_t row_base,
+                                  seedlora_bracket_state *state, float *restrict trimmed, uint8_t *restrict flags) {
+    for (size_t c = 0; c < cols; c++) flags[c] = 0;
+    for (size_t i = 0; i < count; i++) {
+        const float *restrict x = rows[i];
+        float *restrict t = trimmed + i * cols;
+        const uint32_t low = state->low[i], high = state->high[i], width = high - low;
+        uint32_t *restrict list = state->inside[i];
+        size_t stored = state->inside_stored[i], above = 0;
+        size_t c = 0;
+        for (; c + 16 <= cols; c += 16) {
+            uint32_t counted = 0, hit = 0;
+            for (size_t j = 0; j < 16; j++) {
+                float v = x[c + j];
+                uint32_t key = magnitude_key(v);
+                uint32_t in = (uint32_t)(key - low) <= width;
+                counted += key > high;
+                hit |= in;
+                flags[c + j] |= (uint8_t)in;
+                // Kept when above the bracket or (provisionally) inside it: key >= low.
+                t[c + j] = key >= low ? v : 0.0f;
+            }
+            above += counted;
+            if (hit) {
+                for (size_t j = 0; j < 16; j++) {
+                    uint32_t key = magnitude_key(x[c + j]);
+                    if ((uint32_t)(key - low) <= width) {
+                        if (stored < state->inside_capacity) list[stored] = key;
+                        stored++;
+                    }
+                }
+            }
+        }
+        for (; c < cols; c++) {
+            float v = x[c];
+            uint32_t key = magnitude_key(v);
+            uint32_t in = (uint32_t)(key - low) <= width;
+            above += key > high;
+            flags[c] |= (uint8_t)in;
+            t[c] = key >= low ? v : 0.0f;
+            if (in) {
+                if (stored < state->inside_capacity) list[stored] = key;
+                stored++;
+            }
+        }
+        state->above[i] += above;
+        state->inside_stored[i] = stored;
+    }
+    // Entries with any input inside its bracket: their index and raw values, for later.
+    size_t deferred = state->deferred_stored;
+    for (size_t c0 = 0; c0 < cols; c0 += 16) {
+        size_t end = c0 + 16 < cols ? c0 + 16 : cols;
+        uint8_t any = 0;
+        for (size_t c = c0; c < end; c++) any |= flags[c];
+        if (!any) continue;
+        for (size_t c = c0; c < end; c++) {
+            if (!flags[c]) continue;
+            if (deferred < state->deferred_capacity) {
+                state->deferred_index[deferred] = row_base + (int64_t)c;
+                for (size_t i = 0; i < count; i++) state->deferred_values[deferred * count + i] = rows[i][c];
+            }
+            deferred++;
+        }
+    }
+    state->deferred_stored = deferred;
+}
+
+SEEDLORA_CLONES
 int seedlora_has_nonfinite(const float *restrict values, size_t n) {
     uint32_t largest = 0;
     for (size_t i = 0; i < n; i++) {

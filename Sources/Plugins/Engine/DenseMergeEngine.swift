@@ -3,13 +3,13 @@ import Ops
 
 /// Streams a dense merge module by module with bounded memory.
 ///
-/// Modules are processed in windows of one module per core: each worker merges its module and
-/// `transform`s the result (e.g. a rank-K SVD) in parallel; then `consume` receives the window's
-/// results serially, in module order (e.g. to append them to a file). A strategy that can work on
+/// Every core merges a module and `transform`s the result (e.g. a rank-K SVD), taking the next
+/// module as soon as it is free (`OrderedStream`); `consume` receives the results serially, in
+/// module order (e.g. to append them to a file), with at most cores + 1 of them waiting. A strategy that can work on
 /// blocks of rows (`mergeRowBlocks`) densifies cache-sized blocks of the inputs as it needs them,
-/// so peak memory is about cores x 2 x the largest module (the merged module and its transform);
+/// so peak memory is about (2 cores + 1) x the largest module (merged modules and their transforms);
 /// otherwise each worker densifies its module of every input whole (sgemm), about
-/// cores x (inputs + 2) x the largest module. The cancellation flag is checked before every module.
+/// cores x (inputs + 2) x the largest module more. The cancellation flag is checked before every module.
 public enum DenseMergeEngine {
     public static func stream<R>(_ strategy: any DenseModuleMerger, input: MergeInput,
                                  cancellation: Cancellation = Cancellation(),
@@ -31,29 +31,26 @@ public enum DenseMergeEngine {
                                  consume: (_ index: Int, _ result: R) throws -> Void) throws {
         AllocatorTuning.reuseLargeBlocks()
         let modules = input.modules
-        let window = max(1, workers)
-        var start = 0
-        while start < modules.count {
+        var done = 0
+        try OrderedStream.run(count: modules.count, workers: workers, cancellation: cancellation, compute: { index -> R in
             try cancellation.check()
-            let indices = Array(start..<min(start + window, modules.count))
-            let results = try ConcurrentMap.run(indices, cancellation: cancellation) { index -> R in
-                let group = modules[index]
-                let strategy = strategyFor(index)
-                let merged: Tensor
-                if let blockwise = try rowBlockMerge(strategy, group: group, index: index) {
-                    merged = blockwise
-                } else {
-                    merged = try strategy.merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
-                }
-                guard merged.shape == group.shape else {
-                    throw SeedloraError("internal: \(type(of: strategy)) returned shape \(merged.shape) for \(group.name) \(group.shape)")
-                }
-                return try transform(group, merged)
+            let group = modules[index]
+            let strategy = strategyFor(index)
+            let merged: Tensor
+            if let blockwise = try rowBlockMerge(strategy, group: group, index: index) {
+                merged = blockwise
+            } else {
+                merged = try strategy.merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
             }
-            for (index, result) in zip(indices, results) { try consume(index, result) }
-            start += window
-            progress?(min(start, modules.count), modules.count)
-        }
+            guard merged.shape == group.shape else {
+                throw SeedloraError("internal: \(type(of: strategy)) returned shape \(merged.shape) for \(group.name) \(group.shape)")
+            }
+            return try transform(group, merged)
+        }, consume: { index, result in
+            try consume(index, result)
+            done += 1
+            progress?(done, modules.count)
+        })
     }
 
     /// The module merged from blocks of rows densified on demand, when the strategy can and the

@@ -81,8 +81,35 @@ enum BlockRankSelection {
     /// boundary is then exact: found among the gathered keys at its rank below the counted ones.
     /// nil when the bracket missed, which only costs the histogram passes after it.
     private static func bracketed(rank: Int, input: Int, rows: ModuleRows) throws -> RankBoundary<UInt32>? {
+        guard let bracket = sampledBracket(rank: rank, input: input, rows: rows) else { return nil }
+        var above = 0
+        var inside = [UInt32](repeating: 0, count: bracket.capacity)
+        var stored = 0
+        try inside.withUnsafeMutableBufferPointer { list in
+            guard let listBase = list.baseAddress else { return }
+            try rows.forEachBlock(ofInput: input) { _, block in
+                guard let base = block.baseAddress else { return }
+                above += seedlora_bracket_keys(base, block.count, bracket.low, bracket.high, listBase, bracket.capacity, &stored)
+            }
+        }
+        // More keys inside than the bracket should hold: the sample was unlucky; start over.
+        guard stored <= bracket.capacity else { return nil }
+        return inside.withUnsafeBufferPointer { resolve(rank: rank, above: above, inside: UnsafeBufferPointer(rebasing: $0[0..<stored])) }
+    }
+
+    /// Magnitude keys `low ... high` that hold a boundary with near certainty, and how many keys
+    /// of the module may fall inside before the sample counts as unlucky.
+    struct Bracket: Sendable {
+        let low: UInt32
+        let high: UInt32
+        let capacity: Int
+    }
+
+    /// The bracket of descending rank `rank` from `sampleSize` entries at random positions of
+    /// input `input`, or nil when the module is too small to sample.
+    static func sampledBracket(rank: Int, input: Int, rows: ModuleRows) -> Bracket? {
         let n = rows.count, s = sampleSize
-        guard n >= s * 16, rows.cols > 0 else { return nil }
+        guard n >= s * 16, rows.cols > 0, rank > 0, rank < n else { return nil }
         let rng = CounterRNG(key: (0x5EED_B10C, UInt32(truncatingIfNeeded: input)))
         var sample = [UInt32](repeating: 0, count: s)
         let rowCount = UInt64(rows.rows), colCount = UInt64(rows.cols)
@@ -109,26 +136,15 @@ enum BlockRankSelection {
         case let .threshold(key, _): low = key
         }
         guard low <= high else { return nil }
-        var above = 0
         // Twice the share of the sample inside the bracket, and some: the pass does not grow it.
-        let capacity = Int(Double(n) * 4 * margin / Double(s)) + 4096
-        var inside = [UInt32](repeating: 0, count: capacity)
-        var stored = 0
-        try inside.withUnsafeMutableBufferPointer { list in
-            guard let listBase = list.baseAddress else { return }
-            try rows.forEachBlock(ofInput: input) { _, block in
-                guard let base = block.baseAddress else { return }
-                above += seedlora_bracket_keys(base, block.count, low, high, listBase, capacity, &stored)
-            }
-        }
-        // More keys inside than the bracket should hold: the sample was unlucky; start over.
-        guard stored <= capacity else { return nil }
-        inside.removeLast(capacity - stored)
+        return Bracket(low: low, high: high, capacity: Int(Double(n) * 4 * margin / Double(s)) + 4096)
+    }
+
+    /// The exact boundary of descending rank `rank`, from the count of keys above a bracket and
+    /// the keys inside it; nil when the boundary is not inside (the sample was unlucky).
+    static func resolve(rank: Int, above: Int, inside: UnsafeBufferPointer<UInt32>) -> RankBoundary<UInt32>? {
         guard rank > above, rank - above <= inside.count else { return nil }
-        let boundary = inside.withUnsafeBufferPointer {
-            RankSelection.boundary(rank: rank - above, keys: StoredKeys(keys: $0))
-        }
-        switch boundary {
+        switch RankSelection.boundary(rank: rank - above, keys: StoredKeys(keys: inside)) {
         case let .threshold(key, equalKept):
             return .threshold(key: key, equalKept: equalKept)
         case .everything:

@@ -33,7 +33,9 @@ struct TaskVectorMerge: Sendable {
     /// The same merge from blocks of rows densified from the factors as they are needed.
     func merge(rowBlocks module: FactoredDenseModule) throws -> Tensor {
         let (rows, cols) = try checkedShape(module.factors.map(\.shape), module: module.name)
-        return try merge(FactoredRows(module), index: module.index, shape: [rows, cols])
+        let source = FactoredRows(module)
+        if let merged = try OnePassTrim(merge: self).run(source, index: module.index, shape: [rows, cols]) { return merged }
+        return try merge(source, index: module.index, shape: [rows, cols])
     }
 
     /// Prepares every input's sparsifier (threshold passes, L1 factors), then one pass over the
