@@ -104,59 +104,34 @@ size_t seedlora_bracket_keys(const float *restrict values, size_t n, uint32_t lo
 SEEDLORA_CLONES
 void seedlora_trim_rows_bracketed(const float *const *rows, size_t count, size_t cols, int64_t row_base,
                                   seedlora_bracket_state *state, float *restrict trimmed, uint8_t *restrict flags) {
+    // flags[c]: whether any input's entry c is inside its bracket.
     for (size_t c = 0; c < cols; c++) flags[c] = 0;
     for (size_t i = 0; i < count; i++) {
         const float *restrict x = rows[i];
         float *restrict t = trimmed + i * cols;
         const uint32_t low = state->low[i], high = state->high[i], width = high - low;
-        uint32_t *restrict list = state->inside[i];
-        size_t stored = state->inside_stored[i], above = 0;
-        size_t c = 0;
-        for (; c + 16 <= cols; c += 16) {
-            uint32_t counted = 0, hit = 0;
-            for (size_t j = 0; j < 16; j++) {
-                float v = x[c + j];
-                uint32_t key = magnitude_key(v);
-                uint32_t in = (uint32_t)(key - low) <= width;
-                counted += key > high;
-                hit |= in;
-                flags[c + j] |= (uint8_t)in;
-                // Kept when above the bracket or (provisionally) inside it: key >= low.
-                t[c + j] = key >= low ? v : 0.0f;
-            }
-            above += counted;
-            if (hit) {
-                for (size_t j = 0; j < 16; j++) {
-                    uint32_t key = magnitude_key(x[c + j]);
-                    if ((uint32_t)(key - low) <= width) {
-                        if (stored < state->inside_capacity) list[stored] = key;
-                        stored++;
-                    }
-                }
-            }
-        }
-        for (; c < cols; c++) {
+        uint32_t above = 0;   // a row has fewer than 2^32 entries
+        for (size_t c = 0; c < cols; c++) {
             float v = x[c];
             uint32_t key = magnitude_key(v);
-            uint32_t in = (uint32_t)(key - low) <= width;
             above += key > high;
-            flags[c] |= (uint8_t)in;
+            flags[c] |= (uint8_t)((uint32_t)(key - low) <= width);
+            // Kept when above the bracket or (provisionally) inside it: key >= low.
             t[c] = key >= low ? v : 0.0f;
-            if (in) {
-                if (stored < state->inside_capacity) list[stored] = key;
-                stored++;
-            }
         }
         state->above[i] += above;
-        state->inside_stored[i] = stored;
     }
-    // Entries with any input inside its bracket: their index and raw values, for later.
+    // Entries with any input inside its bracket: their index and raw values, for later, and
+    // each input's keys inside its bracket (every such key is at a flagged entry). Eight flags
+    // at a time: most words are all zero.
     size_t deferred = state->deferred_stored;
-    for (size_t c0 = 0; c0 < cols; c0 += 16) {
-        size_t end = c0 + 16 < cols ? c0 + 16 : cols;
-        uint8_t any = 0;
-        for (size_t c = c0; c < end; c++) any |= flags[c];
-        if (!any) continue;
+    for (size_t c0 = 0; c0 < cols; c0 += 8) {
+        size_t end = c0 + 8 < cols ? c0 + 8 : cols;
+        if (end - c0 == 8) {
+            uint64_t word;
+            memcpy(&word, flags + c0, sizeof word);
+            if (!word) continue;
+        }
         for (size_t c = c0; c < end; c++) {
             if (!flags[c]) continue;
             if (deferred < state->deferred_capacity) {
@@ -164,6 +139,13 @@ void seedlora_trim_rows_bracketed(const float *const *rows, size_t count, size_t
                 for (size_t i = 0; i < count; i++) state->deferred_values[deferred * count + i] = rows[i][c];
             }
             deferred++;
+            for (size_t i = 0; i < count; i++) {
+                uint32_t key = magnitude_key(rows[i][c]);
+                if ((uint32_t)(key - state->low[i]) <= state->high[i] - state->low[i]) {
+                    size_t slot = state->inside_stored[i]++;
+                    if (slot < state->inside_capacity) state->inside[i][slot] = key;
+                }
+            }
         }
     }
     state->deferred_stored = deferred;

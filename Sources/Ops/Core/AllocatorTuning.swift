@@ -29,6 +29,9 @@ public enum AllocatorTuning {
         // Dense modules (up to 180 MB on 7B shapes, 940 MB on 70B) are above any mmap threshold:
         // with no mmapped blocks at all they come from the heap too, and are reused.
         _ = mallopt(-4 /* M_MMAP_MAX */, 0)
+        // One arena: a worker thread's own arena grows in heaps of at most 64 MiB, so a module
+        // larger than that would still get fresh pages there on every allocation.
+        _ = mallopt(-8 /* M_ARENA_MAX */, 1)
         #endif
         return true
     }()

@@ -21,7 +21,7 @@ enum OrderedStream {
         let state = OrderedStreamState<R>(count: count, slack: workers + 1)
         try withoutActuallyEscaping(consume) { consume in
             nonisolated(unsafe) let deliver = consume
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            WorkerThreads.run(count: workers) { _ in
                 while let index = state.take(cancellation: cancellation) {
                     let result = Result { try compute(index) }
                     state.store(result, at: index)

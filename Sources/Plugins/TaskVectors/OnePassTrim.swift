@@ -140,10 +140,25 @@ private final class OnePassScratch {
         var exact = [Float](repeating: 0, count: inputs * count)
         exact.withUnsafeMutableBufferPointer { rows in
             for i in 0..<inputs {
-                var cursor = RankCursor(boundaries[i])
+                // `RankCursor.isBefore`, unrolled for a threshold (the only boundary a bracket gives).
+                guard case let .threshold(threshold, equalKept) = boundaries[i] else {
+                    var cursor = RankCursor(boundaries[i])
+                    for j in 0..<count {
+                        let value = deferredValues[j &* inputs &+ i]
+                        rows[i &* count &+ j] = cursor.isBefore(RankSelection.magnitudeKey(value)) ? value : 0
+                    }
+                    continue
+                }
+                var equalSeen = 0
                 for j in 0..<count {
-                    let value = deferredValues[j * inputs + i]
-                    rows[i * count + j] = cursor.isBefore(RankSelection.magnitudeKey(value)) ? value : 0
+                    let value = deferredValues[j &* inputs &+ i]
+                    let key = RankSelection.magnitudeKey(value)
+                    var kept = key > threshold
+                    if key == threshold {
+                        equalSeen &+= 1
+                        kept = equalSeen <= equalKept
+                    }
+                    rows[i &* count &+ j] = kept ? value : 0
                 }
             }
         }
