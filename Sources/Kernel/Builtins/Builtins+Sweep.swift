@@ -69,7 +69,8 @@ enum SweepBuiltins {
                     let modules = lambdaFree.map { module -> AdapterValue.Module in
                         switch module.form {
                         case let .factored(l): return .init(name: module.name, kind: module.kind, form: .factored(MergeScale.apply(lambda: lambda, to: l)))
-                        case let .dense(t): return .init(name: module.name, kind: module.kind, form: .dense(MergeScale.apply(lambda: lambda, to: t)))
+                        case let .dense(t): return .init(name: module.name, kind: module.kind, form: .dense(MergeScale.apply(lambda: lambda, to: t)),
+                                                         rangeStart: module.rangeStart)
                         }
                     }
                     let label = "sweep(\(name), " + SweepGrid.directoryName(plan.points[index].suffix(axes.count)) + ")"
