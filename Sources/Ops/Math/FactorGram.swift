@@ -33,7 +33,9 @@ public struct FactorGram: DeltaGeometry {
         for d in deltas {
             let r = d.rank
             d.b.data.withUnsafeBufferPointer { src in
-                for i in 0..<rows { for j in 0..<r { b[i * total + column + j] = src[i * r + j] } }
+                b.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<rows { for j in 0..<r { out[i * total + column + j] = src[i * r + j] } }
+                }
             }
             a.append(contentsOf: d.a.data)
             column += r
@@ -65,38 +67,40 @@ public struct FactorGram: DeltaGeometry {
         var buffer = [Double](repeating: 0, count: chunk * max(total, 1))
         var gramB = [Double](repeating: 0, count: total * total)
         var colSumB = [Double](repeating: 0, count: total)
-        for r0 in stride(from: 0, to: rows, by: chunk) {
-            let n = min(chunk, rows - r0)
-            for i in 0..<n {
-                let row = (r0 + i) * ldb
-                for j in 0..<total {
-                    let v = Double(stackedB[row + j])
-                    buffer[i * total + j] = v
-                    colSumB[j] += v
-                }
-            }
-            buffer.withUnsafeBufferPointer { p in
-                guard let base = p.baseAddress else { return }
-                LinearAlgebra.accumulateGram(base, n: total, k: n, lda: total, transpose: true, into: &gramB)
-            }
-        }
         var gramA = [Double](repeating: 0, count: total * total)
         var rowSumA = [Double](repeating: 0, count: total)
-        for c0 in stride(from: 0, to: cols, by: chunk) {
-            let n = min(chunk, cols - c0)
-            for p in 0..<total {
-                let row = p * cols + c0
-                var s = 0.0
-                for j in 0..<n {
-                    let v = Double(stackedA[row + j])
-                    buffer[p * chunk + j] = v
-                    s += v
+        // Unsafe buffers: checked Array subscripts in these loops cost more than the Gram itself.
+        buffer.withUnsafeMutableBufferPointer { staging in
+            guard let base = staging.baseAddress else { return }
+            colSumB.withUnsafeMutableBufferPointer { sums in
+                for r0 in stride(from: 0, to: rows, by: chunk) {
+                    let n = min(chunk, rows - r0)
+                    for i in 0..<n {
+                        let row = (r0 + i) * ldb, out = i * total
+                        for j in 0..<total {
+                            let v = Double(stackedB[row + j])
+                            staging[out + j] = v
+                            sums[j] += v
+                        }
+                    }
+                    LinearAlgebra.accumulateGram(base, n: total, k: n, lda: total, transpose: true, into: &gramB)
                 }
-                rowSumA[p] += s
             }
-            buffer.withUnsafeBufferPointer { p in
-                guard let base = p.baseAddress else { return }
-                LinearAlgebra.accumulateGram(base, n: total, k: n, lda: chunk, transpose: false, into: &gramA)
+            rowSumA.withUnsafeMutableBufferPointer { sums in
+                for c0 in stride(from: 0, to: cols, by: chunk) {
+                    let n = min(chunk, cols - c0)
+                    for p in 0..<total {
+                        let row = p * cols + c0, out = p * chunk
+                        var s = 0.0
+                        for j in 0..<n {
+                            let v = Double(stackedA[row + j])
+                            staging[out + j] = v
+                            s += v
+                        }
+                        sums[p] += s
+                    }
+                    LinearAlgebra.accumulateGram(base, n: total, k: n, lda: chunk, transpose: false, into: &gramA)
+                }
             }
         }
         LinearAlgebra.symmetrize(&gramB, n: total)
