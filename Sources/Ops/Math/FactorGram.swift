@@ -63,7 +63,10 @@ public struct FactorGram: DeltaGeometry {
         self.total = total
         elementCount = Double(rows) * Double(cols)
 
-        let chunk = 256
+        // 2048 rows or columns per dsyrk: a 256-row chunk made 30,000 calls on W7B, whose
+        // overhead was most of the Gram's time; OpenBLAS blocks the sum internally the same way,
+        // so the Gram matrices (and every export) are the same bits as with 256 (checked).
+        let chunk = 2048
         var buffer = [Double](repeating: 0, count: chunk * max(total, 1))
         var gramB = [Double](repeating: 0, count: total * total)
         var colSumB = [Double](repeating: 0, count: total)
