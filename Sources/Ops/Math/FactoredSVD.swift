@@ -15,7 +15,7 @@ public struct FactoredSVD: Sendable {
     public init(b: LinearAlgebra.Matrix, a: LinearAlgebra.Matrix) throws {
         precondition(b.cols == a.rows, "FactoredSVD: factors do not chain")
         let (qb, rb) = try LinearAlgebra.thinQR(b)
-        let (qa, ra) = try LinearAlgebra.thinQR(a.transposed())
+        let (qa, ra) = try LinearAlgebra.thinQR(transposeOf: a)
         let core = LinearAlgebra.matmul(rb, ra, transposeB: true)
         let (p, values, wt) = try LinearAlgebra.svd(core)
         u = LinearAlgebra.matmul(qb, p)

@@ -11,9 +11,8 @@ public struct LowRankSVD: Sendable {
 
     public init(_ delta: LowRank) throws {
         let b = LinearAlgebra.Matrix(delta.b)
-        let aT = LinearAlgebra.Matrix(delta.a).transposed()
         let (qb, rb) = try LinearAlgebra.thinQR(b)
-        let (qa, ra) = try LinearAlgebra.thinQR(aT)
+        let (qa, ra) = try LinearAlgebra.thinQR(transposeOf: LinearAlgebra.Matrix(delta.a))
         var core = LinearAlgebra.matmul(rb, ra, transposeB: true)
         for i in core.data.indices { core.data[i] *= delta.scale }
         let (u, s, vt) = try LinearAlgebra.svd(core)

@@ -27,7 +27,7 @@ struct CoreSpace {
         let left = LinearAlgebra.matmul(pb, rb, transposeA: true)   // U^T [B_1 .. B_n], kb x R
         // [A_1; ..; A_n]^T = Q_a R_a, so [A] = R_a^T Q_a^T; R_a^T = P' S' W'^T gives
         // Vh = W'^T Q_a^T and A_i Vh^T = R_a^T[block i, :] W'.
-        let (qa, ra) = try LinearAlgebra.thinQR(stacked.a.transposed())
+        let (qa, ra) = try LinearAlgebra.thinQR(transposeOf: stacked.a)
         let raT = ra.transposed()
         let (_, _, wt) = try LinearAlgebra.svd(raT)
         vh = LinearAlgebra.matmul(wt, qa, transposeB: true)

@@ -24,7 +24,7 @@ struct KnotsSpace {
         var middle: [LinearAlgebra.Matrix] = []
         var qs: [LinearAlgebra.Matrix] = []
         for (block, scale) in zip(stacked.blocks, stacked.scales) {
-            let (qi, ri) = try LinearAlgebra.thinQR(stacked.a.rows(block).scaled(by: scale).transposed())
+            let (qi, ri) = try LinearAlgebra.thinQR(transposeOf: stacked.a.rows(block).scaled(by: scale))
             middle.append(LinearAlgebra.matmul(rb.columns(block), ri, transposeB: true))
             qs.append(qi)
         }
