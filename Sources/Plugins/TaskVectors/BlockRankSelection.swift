@@ -1,20 +1,21 @@
 internal import CKernels
 import Ops
 
-/// Exact rank boundaries of one input's magnitudes, read a block of rows at a time: two passes
-/// with nothing stored but a histogram and the entries of one bucket.
+/// Exact rank boundaries of one input's magnitudes, read a block of rows at a time.
 ///
-/// Pass 1 counts the magnitude keys (`RankSelection.magnitudeKey`, 31 bits) by their top 12 bits
-/// (8 exponent bits and 4 mantissa bits: 16 buckets per octave) in a 16 KiB histogram that stays
-/// in L1. Walking it from the top finds the bucket holding the boundary and the boundary's rank
-/// inside it. Pass 2 gathers the low 19 bits of the keys in that bucket (a few percent of the
-/// entries) and `RankSelection` finishes on them. The boundary is the same value, with the same
-/// count of kept equal keys, as `RankSelection.boundary` over all the keys (tested): the
-/// selection, and the merge, do not depend on how the keys were read.
+/// Every boundary is found the same way: a bracket of magnitude keys (`RankSelection.magnitudeKey`,
+/// 31 bits) that holds it, one pass that counts the keys above the bracket and gathers the keys
+/// inside it (`collect`), and `RankSelection` on the gathered keys at the boundary's rank below
+/// the counted ones (`resolve`). The bracket comes from
+/// - a sample (`sampledBracket`), for a single boundary in a large module: one pass in all;
+/// - else a histogram of the keys' top 12 bits (8 exponent and 4 mantissa bits: 16 buckets per
+///   octave, 16 KiB, in L1): the bucket holding the boundary is the bracket, exactly. Two
+///   passes per boundary; breadcrumbs (two boundaries) and unlucky samples take this way.
 ///
-/// A single boundary in a large module usually takes one pass (`bracketed`, from a sample).
-/// Against the three 11-bit passes of `RankSelection` over a materialised module, this reads
-/// each block twice instead of three times, and the blocks come from cache.
+/// The boundary is the same value, with the same count of kept equal keys, as
+/// `RankSelection.boundary` over all the keys (tested): the selection, and the merge, do not
+/// depend on how the keys were read. Against the three 11-bit passes of `RankSelection` over a
+/// materialised module, the blocks are read once or twice, from cache.
 enum BlockRankSelection {
     static let highBits = 12
     static let lowBits = 31 - highBits
@@ -27,64 +28,47 @@ enum BlockRankSelection {
         for (slot, rank) in ranks.enumerated() {
             if rank >= n { found[slot] = .everything } else if rank > 0 { pending.append((slot, rank)) }
         }
-        if pending.isEmpty { return found }
-        if pending.count == 1, let (slot, rank) = pending.first,
-           let boundary = try bracketed(rank: rank, input: input, rows: rows) {
+        if pending.count == 1, let (slot, rank) = pending.first, let bracket = sampledBracket(rank: rank, input: input, rows: rows),
+           let collected = try collect(bracket, input: input, rows: rows), let boundary = resolve(rank: rank, collected) {
             found[slot] = boundary
             return found
         }
+        if pending.isEmpty { return found }
         let histogram = try countHighBits(input: input, rows: rows)
-        // The bucket of each pending boundary and its rank among that bucket's keys.
-        var buckets: [(slot: Int, digit: Int, remaining: Int)] = []
         for (slot, rank) in pending {
-            var digit = histogram.count - 1, remaining = rank
-            while digit > 0 && remaining > histogram[digit] {
-                remaining -= histogram[digit]
-                digit -= 1
+            let bracket = try bucketBracket(rank: rank, histogram: histogram)
+            guard let collected = try collect(bracket, input: input, rows: rows), let boundary = resolve(rank: rank, collected) else {
+                throw SeedloraError("internal: rank \(rank) of \(n) magnitudes is not in its histogram bucket on the second pass")
             }
-            guard remaining >= 1, remaining <= histogram[digit] else {
-                throw SeedloraError("internal: rank \(rank) of \(n) magnitudes fell outside the histogram")
-            }
-            buckets.append((slot, digit, remaining))
-        }
-        let gathered = try gatherLowBits(digits: buckets.map(\.digit), sizes: buckets.map { histogram[$0.digit] },
-                                         input: input, rows: rows)
-        for (j, bucket) in buckets.enumerated() {
-            let high = UInt32(bucket.digit) << UInt32(lowBits)
-            let inBucket = gathered[j]
-            let boundary = inBucket.withUnsafeBufferPointer {
-                RankSelection.boundary(rank: bucket.remaining, keys: StoredKeys(keys: $0))
-            }
-            switch boundary {
-            case let .threshold(key, equalKept):
-                found[bucket.slot] = .threshold(key: high | key, equalKept: equalKept)
-            case .everything:
-                // Every key of the bucket is kept: the boundary is at its smallest key.
-                let low = inBucket.min() ?? 0
-                found[bucket.slot] = .threshold(key: high | low, equalKept: inBucket.reduce(0) { $0 + ($1 == low ? 1 : 0) })
-            case .nothing:
-                throw SeedloraError("internal: an empty bucket held rank \(bucket.remaining)")
-            }
+            found[slot] = boundary
         }
         return found
+    }
+
+    /// The histogram bucket holding descending rank `rank`, as a bracket of exactly its keys.
+    private static func bucketBracket(rank: Int, histogram: [Int]) throws -> Bracket {
+        var digit = histogram.count - 1, remaining = rank
+        while digit > 0 && remaining > histogram[digit] {
+            remaining -= histogram[digit]
+            digit -= 1
+        }
+        guard remaining >= 1, remaining <= histogram[digit] else {
+            throw SeedloraError("internal: rank \(rank) fell outside the histogram")
+        }
+        let low = UInt32(digit) << UInt32(lowBits)
+        return Bracket(low: low, high: low | ((1 << UInt32(lowBits)) - 1), capacity: histogram[digit])
     }
 
     /// Entries sampled to bracket a boundary; modules under `sampleSize * 16` entries take
     /// the histogram passes instead.
     static let sampleSize = 1 << 16
 
-    /// One pass instead of two, when a sample brackets the boundary: `sampleSize` entries at
-    /// random positions give two keys that hold the boundary between them with near certainty
-    /// (4 binomial standard deviations of the sample's rank, plus 16: a miss, about 1 in 16,000, costs one extra pass). The pass counts the keys
-    /// above the bracket and gathers the ones inside it (about 1.3 % of them at density 0.2;
-    /// chunks of 16 keys with none inside, most of them, cost a few vector instructions). The
-    /// boundary is then exact: found among the gathered keys at its rank below the counted ones.
-    /// nil when the bracket missed, which only costs the histogram passes after it.
-    private static func bracketed(rank: Int, input: Int, rows: ModuleRows) throws -> RankBoundary<UInt32>? {
-        guard let bracket = sampledBracket(rank: rank, input: input, rows: rows) else { return nil }
-        var above = 0
-        var inside = [UInt32](repeating: 0, count: bracket.capacity)
-        var stored = 0
+    /// One pass over input `input`: how many keys lie above `bracket` and the keys inside it
+    /// (chunks of 16 keys with none inside, most of them, cost a few vector instructions); nil
+    /// when more keys are inside than its capacity (an unlucky sample).
+    static func collect(_ bracket: Bracket, input: Int, rows: ModuleRows) throws -> (above: Int, inside: [UInt32])? {
+        var above = 0, stored = 0
+        var inside = [UInt32](repeating: 0, count: max(1, bracket.capacity))
         try inside.withUnsafeMutableBufferPointer { list in
             guard let listBase = list.baseAddress else { return }
             try rows.forEachBlock(ofInput: input) { _, block in
@@ -92,13 +76,19 @@ enum BlockRankSelection {
                 above += seedlora_bracket_keys(base, block.count, bracket.low, bracket.high, listBase, bracket.capacity, &stored)
             }
         }
-        // More keys inside than the bracket should hold: the sample was unlucky; start over.
         guard stored <= bracket.capacity else { return nil }
-        return inside.withUnsafeBufferPointer { resolve(rank: rank, above: above, inside: UnsafeBufferPointer(rebasing: $0[0..<stored])) }
+        inside.removeLast(inside.count - stored)
+        return (above, inside)
     }
 
-    /// Magnitude keys `low ... high` that hold a boundary with near certainty, and how many keys
-    /// of the module may fall inside before the sample counts as unlucky.
+    /// `resolve` on collected keys.
+    private static func resolve(rank: Int, _ collected: (above: Int, inside: [UInt32])) -> RankBoundary<UInt32>? {
+        collected.inside.withUnsafeBufferPointer { resolve(rank: rank, above: collected.above, inside: $0) }
+    }
+
+    /// Magnitude keys `low ... high` that hold a boundary (with near certainty when sampled,
+    /// surely when a histogram bucket), and how many keys may fall inside: twice the sample's
+    /// share, or the bucket's exact size.
     struct Bracket: Sendable {
         let low: UInt32
         let high: UInt32
@@ -106,7 +96,9 @@ enum BlockRankSelection {
     }
 
     /// The bracket of descending rank `rank` from `sampleSize` entries at random positions of
-    /// input `input`, or nil when the module is too small to sample.
+    /// input `input` (4 binomial standard deviations of the sample's rank either side, plus 16:
+    /// a miss, about 1 in 16,000, costs the histogram passes), or nil when the module is too
+    /// small to sample.
     static func sampledBracket(rank: Int, input: Int, rows: ModuleRows) -> Bracket? {
         let n = rows.count, s = sampleSize
         guard n >= s * 16, rows.cols > 0, rank > 0, rank < n else { return nil }
@@ -184,47 +176,5 @@ enum BlockRankSelection {
         }
         for d in 0..<size { total[d] += Int(even[d]) + Int(odd[d]) }
         return total
-    }
-
-    /// Pass 2: the low bits of the keys whose top bits equal each of `digits` (in index order).
-    /// The histogram gave each bucket's exact size, so the lists are allocated once and filled
-    /// without a branch: every key is stored at the list's end, and the end advances only when
-    /// the key belongs there (one slot of slack for the last store).
-    private static func gatherLowBits(digits: [Int], sizes: [Int], input: Int, rows: ModuleRows) throws -> [[UInt32]] {
-        let shift = UInt32(lowBits), lowMask: UInt32 = (1 << UInt32(lowBits)) - 1
-        // Boundaries that share a bucket share its keys; at most two distinct buckets (breadcrumbs).
-        var distinct: [Int] = [], capacity: [Int] = []
-        for (d, size) in zip(digits, sizes) where !distinct.contains(d) {
-            distinct.append(d)
-            capacity.append(size)
-        }
-        guard !distinct.isEmpty, distinct.count <= 2 else {
-            throw SeedloraError("internal: \(distinct.count) threshold buckets asked of one pass (at most 2)")
-        }
-        var lists = capacity.map { [UInt32](repeating: 0, count: $0 + 1) }
-        var filled = [Int](repeating: 0, count: distinct.count)
-        for (j, digit) in distinct.enumerated() {
-            let wanted = UInt32(digit), limit = capacity[j]
-            var end = 0
-            try lists[j].withUnsafeMutableBufferPointer { list in
-                try rows.forEachBlock(ofInput: input) { _, block in
-                    guard end <= limit else { return }
-                    for x in block {
-                        let key = RankSelection.magnitudeKey(x)
-                        list[end] = key & lowMask
-                        end &+= (key &>> shift) == wanted ? 1 : 0
-                        if end > limit { return }
-                    }
-                }
-            }
-            guard end == limit else {
-                throw SeedloraError("internal: bucket \(digit) held \(end) keys on the second pass, \(limit) on the first")
-            }
-            filled[j] = end
-        }
-        return digits.map { d in
-            let j = distinct.firstIndex(of: d) ?? 0
-            return Array(lists[j].prefix(filled[j]))
-        }
     }
 }
