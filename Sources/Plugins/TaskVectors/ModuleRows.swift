@@ -46,45 +46,59 @@ private func rowsPerBlock(rows: Int, cols: Int) -> Int {
     return max(1, min(rows, panels * 48))
 }
 
-/// Blocks densified from the factors on demand. A block holding a non-finite value (finite factors
-/// can overflow) throws `NonFiniteRows`, so the engine can apply the non-finite rules on the
-/// whole module instead.
-final class FactoredRows: ModuleRows {
-    let factors: [LowRank]
+/// One block buffer per input and the module's geometry: what both kinds of `ModuleRows` own.
+final class BlockBuffers {
     let rows: Int
     let cols: Int
     let blockRows: Int
     private let buffers: [UnsafeMutablePointer<Float>]
 
-    init(_ module: FactoredDenseModule) {
-        factors = module.factors
-        rows = module.factors.first?.rows ?? 0
-        cols = module.factors.first?.cols ?? 0
+    init(inputs: Int, rows: Int, cols: Int) {
+        self.rows = rows
+        self.cols = cols
         blockRows = rowsPerBlock(rows: rows, cols: cols)
         let capacity = max(1, blockRows * cols)
-        buffers = module.factors.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity) }
+        buffers = (0..<inputs).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity) }
     }
 
     deinit {
         for buffer in buffers { buffer.deallocate() }
     }
 
-    var inputCount: Int { factors.count }
-
-    func block(_ range: Range<Int>, ofInput input: Int) throws -> UnsafeBufferPointer<Float> {
-        guard factors.indices.contains(input), range.count <= blockRows, range.lowerBound >= 0, range.upperBound <= rows else {
+    /// Input `input`'s buffer, for rows `range` of the module (checked: callers are internal,
+    /// a mistake is a seedlora bug, reported as such).
+    func buffer(for range: Range<Int>, ofInput input: Int) throws -> UnsafeMutablePointer<Float> {
+        guard buffers.indices.contains(input), range.count <= blockRows, range.lowerBound >= 0, range.upperBound <= rows else {
             throw SeedloraError("internal: rows \(range) of input \(input) are outside the module (\(rows) rows, blocks of \(blockRows))")
         }
-        let out = buffers[input]
-        factors[input].denseRows(range, into: out)
-        let values = UnsafeBufferPointer(start: out, count: range.count * cols)
-        if Self.hasNonFinite(values) { throw NonFiniteRows() }
-        return values
+        return buffers[input]
+    }
+}
+
+/// Blocks densified from the factors on demand. A block holding a non-finite value (finite factors
+/// can overflow) throws `NonFiniteRows`, so the engine can apply the non-finite rules on the
+/// whole module instead.
+final class FactoredRows: ModuleRows {
+    let factors: [LowRank]
+    private let storage: BlockBuffers
+
+    init(_ module: FactoredDenseModule) {
+        factors = module.factors
+        storage = BlockBuffers(inputs: module.factors.count, rows: module.factors.first?.rows ?? 0,
+                               cols: module.factors.first?.cols ?? 0)
     }
 
-    static func hasNonFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
-        guard let base = values.baseAddress else { return false }
-        return seedlora_has_nonfinite(base, values.count) != 0
+    var inputCount: Int { factors.count }
+    var rows: Int { storage.rows }
+    var cols: Int { storage.cols }
+    var blockRows: Int { storage.blockRows }
+
+    func block(_ range: Range<Int>, ofInput input: Int) throws -> UnsafeBufferPointer<Float> {
+        let out = try storage.buffer(for: range, ofInput: input)
+        factors[input].denseRows(range, into: out)
+        let values = UnsafeBufferPointer(start: out, count: range.count * cols)
+        if seedlora_has_nonfinite(out, values.count) != 0 { throw NonFiniteRows() }
+        return values
     }
 
     func entry(input: Int, row: Int, col: Int) -> Float {
@@ -103,32 +117,24 @@ final class FactoredRows: ModuleRows {
 /// same kind of pointer either way).
 final class StoredRows: ModuleRows {
     let deltas: [Tensor]
-    let rows: Int
-    let cols: Int
-    let blockRows: Int
-    private let buffers: [UnsafeMutablePointer<Float>]
+    private let storage: BlockBuffers
 
     init(_ module: DenseModule) {
         deltas = module.deltas
-        rows = module.deltas.first?.rows ?? 0
-        cols = module.deltas.first?.cols ?? 0
-        blockRows = rowsPerBlock(rows: rows, cols: cols)
-        let capacity = max(1, blockRows * cols)
-        buffers = module.deltas.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity) }
-    }
-
-    deinit {
-        for buffer in buffers { buffer.deallocate() }
+        storage = BlockBuffers(inputs: module.deltas.count, rows: module.deltas.first?.rows ?? 0,
+                               cols: module.deltas.first?.cols ?? 0)
     }
 
     var inputCount: Int { deltas.count }
+    var rows: Int { storage.rows }
+    var cols: Int { storage.cols }
+    var blockRows: Int { storage.blockRows }
 
     func block(_ range: Range<Int>, ofInput input: Int) throws -> UnsafeBufferPointer<Float> {
-        guard deltas.indices.contains(input), range.count <= blockRows, range.lowerBound >= 0, range.upperBound <= rows,
-              deltas[input].count == rows * cols else {
-            throw SeedloraError("internal: rows \(range) of input \(input) are outside the module (\(rows) rows, blocks of \(blockRows))")
+        let out = try storage.buffer(for: range, ofInput: input)
+        guard deltas[input].count == rows * cols else {
+            throw SeedloraError("internal: input \(input) has \(deltas[input].count) entries, not \(rows) x \(cols)")
         }
-        let out = buffers[input]
         deltas[input].data.withUnsafeBufferPointer { source in
             guard let base = source.baseAddress else { return }
             out.update(from: base + range.lowerBound * cols, count: range.count * cols)
