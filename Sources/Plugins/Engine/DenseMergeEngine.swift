@@ -1,4 +1,3 @@
-import Dispatch
 import Ops
 
 /// Streams a dense merge module by module with bounded memory.
@@ -67,20 +66,5 @@ public enum DenseMergeEngine {
     }
 
     /// One worker per core.
-    public static var defaultWorkers: Int { max(1, ProcessInfoShim.activeProcessorCount) }
+    public static var defaultWorkers: Int { WorkerThreads.cores }
 }
-
-/// Core count without importing Foundation into the engine.
-enum ProcessInfoShim {
-    static var activeProcessorCount: Int {
-        #if canImport(Glibc)
-        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #else
-        return 1
-        #endif
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

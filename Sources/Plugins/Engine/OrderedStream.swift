@@ -38,7 +38,8 @@ private final class OrderedStreamState<R>: @unchecked Sendable {
     private let lock = DispatchQueue(label: "seedlora.ordered-stream")
     private let room: DispatchSemaphore
     private let count: Int
-    private let workers: Int
+    /// Results that may be computed and not yet delivered.
+    private let slack: Int
     private var next = 0
     private var slots: [Result<R, Error>?]
     private var delivered = 0
@@ -48,7 +49,7 @@ private final class OrderedStreamState<R>: @unchecked Sendable {
 
     init(count: Int, slack: Int) {
         self.count = count
-        workers = slack
+        self.slack = slack
         room = DispatchSemaphore(value: slack)
         slots = Array(repeating: nil, count: count)
     }
@@ -109,7 +110,7 @@ private final class OrderedStreamState<R>: @unchecked Sendable {
         failures.append((index, error))
         if !stopped {
             stopped = true
-            for _ in 0..<workers { room.signal() }
+            for _ in 0..<slack { room.signal() }
         }
     }
 }
