@@ -33,11 +33,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
 
-        // Vectorised hot loops of the dense merge path (one clone per instruction set).
+        // Vectorised hot loops: the dense merge path and the factor Gram matrices (one clone per instruction set).
         .target(name: "CKernels", path: "Sources/CKernels"),
 
         // Value types and math: tensors, dtypes, safetensors, PEFT adapters, low-rank algebra.
-        .target(name: "Ops", dependencies: ["CBLAS", "CHDF5", "CSodium", "CZlib"], path: "Sources/Ops"),
+        .target(name: "Ops", dependencies: ["CBLAS", "CHDF5", "CSodium", "CZlib", "CKernels"], path: "Sources/Ops"),
         // Merge strategies, their declared parameters, and the merge engine.
         .target(name: "Plugins", dependencies: ["Ops", "CKernels", .product(name: "Yams", package: "Yams")], path: "Sources/Plugins"),
         // The Seed language: syntax, runtime, builtins, sessions and cells.

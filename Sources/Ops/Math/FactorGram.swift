@@ -1,3 +1,5 @@
+import CKernels
+
 /// Everything second-order about a group of same-shaped low-rank deltas, from their factors.
 ///
 /// Stack the factors as `B = [B_1 ... B_n]` (out x R) and `A = [A_1; ...; A_n]` (R x in). Then
@@ -20,40 +22,36 @@ public struct FactorGram: DeltaGeometry {
     let colSumB: [Double]
     let rowSumA: [Double]
 
-    /// Builds the Gram matrices of `deltas`, which must share one shape.
+    /// Builds the Gram matrices of `deltas`, which must share one shape (no stacked copy: the
+    /// kernel reads each factor where it is).
     public init(_ deltas: [LowRank]) {
         let rows = deltas.first?.rows ?? 0
         let cols = deltas.first?.cols ?? 0
-        let ranks = deltas.map(\.rank)
-        let total = ranks.reduce(0, +)
-        var b = [Float](repeating: 0, count: rows * total)
-        var a = [Float]()
-        a.reserveCapacity(total * cols)
-        var column = 0
-        for d in deltas {
-            let r = d.rank
-            d.b.data.withUnsafeBufferPointer { src in
-                b.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<rows { for j in 0..<r { out[i * total + column + j] = src[i * r + j] } }
-                }
-            }
-            a.append(contentsOf: d.a.data)
-            column += r
-        }
-        self = b.withUnsafeBufferPointer { bp in
-            a.withUnsafeBufferPointer { ap in
-                FactorGram(stackedB: bp, rows: rows, ldb: total, stackedA: ap, cols: cols, ranks: ranks,
-                           scales: deltas.map(\.scale))
-            }
+        self = Self.withFactorPointers(deltas) { b, a in
+            FactorGram(bParts: zip(deltas, b).map { seedlora_gram_part(data: $1, rank: $0.rank, ld: $0.rank) },
+                       aParts: zip(deltas, a).map { seedlora_gram_part(data: $1, rank: $0.rank, ld: cols) },
+                       rows: rows, cols: cols, ranks: deltas.map(\.rank), scales: deltas.map(\.scale))
         }
     }
 
     /// Builds the Gram matrices from factors already stacked in Float32: `stackedB` is
     /// rows x ldb (its first sum(ranks) columns are `[B_1 .. B_n]`), `stackedA` holds the rows
-    /// `[A_1; ..; A_n]` of length `cols`. Accumulation is in Float64, a few hundred rows or
-    /// columns at a time, so the only memory traffic is reading the Float32 factors once.
+    /// `[A_1; ..; A_n]` of length `cols`.
     public init(stackedB: UnsafeBufferPointer<Float>, rows: Int, ldb: Int, stackedA: UnsafeBufferPointer<Float>,
                 cols: Int, ranks: [Int], scales: [Double]) {
+        let total = ranks.reduce(0, +)
+        precondition(stackedB.count >= rows * ldb && ldb >= total && stackedA.count >= total * cols,
+                     "FactorGram: stacked factors smaller than their shape")
+        self.init(bParts: [seedlora_gram_part(data: stackedB.baseAddress, rank: total, ld: ldb)],
+                  aParts: [seedlora_gram_part(data: stackedA.baseAddress, rank: total, ld: cols)],
+                  rows: rows, cols: cols, ranks: ranks, scales: scales)
+    }
+
+    /// Accumulation is in Float64 straight from the Float32 factors (`Sources/CKernels/gram.c`):
+    /// the only memory traffic is reading each factor once. Before, the factors were copied to
+    /// Float64 in chunks for dsyrk, and that copy cost more than the products.
+    private init(bParts: [seedlora_gram_part], aParts: [seedlora_gram_part], rows: Int, cols: Int,
+                 ranks: [Int], scales: [Double]) {
         count = ranks.count
         self.scales = scales
         var offsets: [Int] = []
@@ -62,56 +60,30 @@ public struct FactorGram: DeltaGeometry {
         self.offsets = offsets
         self.total = total
         elementCount = Double(rows) * Double(cols)
-
-        // 2048 rows or columns per dsyrk: a 256-row chunk made 30,000 calls on W7B, whose
-        // overhead was most of the Gram's time; OpenBLAS blocks the sum internally the same way,
-        // so the Gram matrices (and every export) are the same bits as with 256 (checked).
-        let chunk = 2048
-        var buffer = [Double](repeating: 0, count: chunk * max(total, 1))
+        var scratch = [Double](repeating: 0, count: seedlora_gram_scratch_count(total))
         var gramB = [Double](repeating: 0, count: total * total)
         var colSumB = [Double](repeating: 0, count: total)
         var gramA = [Double](repeating: 0, count: total * total)
         var rowSumA = [Double](repeating: 0, count: total)
-        // Unsafe buffers: checked Array subscripts in these loops cost more than the Gram itself.
-        buffer.withUnsafeMutableBufferPointer { staging in
-            guard let base = staging.baseAddress else { return }
-            colSumB.withUnsafeMutableBufferPointer { sums in
-                for r0 in stride(from: 0, to: rows, by: chunk) {
-                    let n = min(chunk, rows - r0)
-                    for i in 0..<n {
-                        let row = (r0 + i) * ldb, out = i * total
-                        for j in 0..<total {
-                            let v = Double(stackedB[row + j])
-                            staging[out + j] = v
-                            sums[j] += v
-                        }
-                    }
-                    LinearAlgebra.accumulateGram(base, n: total, k: n, lda: total, transpose: true, into: &gramB)
-                }
-            }
-            rowSumA.withUnsafeMutableBufferPointer { sums in
-                for c0 in stride(from: 0, to: cols, by: chunk) {
-                    let n = min(chunk, cols - c0)
-                    for p in 0..<total {
-                        let row = p * cols + c0, out = p * chunk
-                        var s = 0.0
-                        for j in 0..<n {
-                            let v = Double(stackedA[row + j])
-                            staging[out + j] = v
-                            s += v
-                        }
-                        sums[p] += s
-                    }
-                    LinearAlgebra.accumulateGram(base, n: total, k: n, lda: chunk, transpose: false, into: &gramA)
-                }
-            }
+        if total > 0 {
+            seedlora_gram_of_columns(bParts, bParts.count, rows, &scratch, &gramB, &colSumB)
+            seedlora_gram_of_rows(aParts, aParts.count, cols, &scratch, &gramA, &rowSumA)
         }
-        LinearAlgebra.symmetrize(&gramB, n: total)
-        LinearAlgebra.symmetrize(&gramA, n: total)
         self.gramB = gramB
         self.gramA = gramA
         self.colSumB = colSumB
         self.rowSumA = rowSumA
+    }
+
+    /// Calls `body` with the base addresses of every delta's `b` and `a` data.
+    private static func withFactorPointers<R>(_ deltas: [LowRank], _ body: ([UnsafePointer<Float>?], [UnsafePointer<Float>?]) -> R) -> R {
+        func nest(_ i: Int, _ b: [UnsafePointer<Float>?], _ a: [UnsafePointer<Float>?]) -> R {
+            guard i < deltas.count else { return body(b, a) }
+            return deltas[i].b.data.withUnsafeBufferPointer { bp in
+                deltas[i].a.data.withUnsafeBufferPointer { ap in nest(i + 1, b + [bp.baseAddress], a + [ap.baseAddress]) }
+            }
+        }
+        return nest(0, [], [])
     }
 
     /// Frobenius inner product `<tau_i, tau_j>`.
