@@ -97,7 +97,9 @@ extension CombinationStrategy {
     public func merge(_ input: MergeInput, cancellation: Cancellation) throws -> [LowRank] {
         try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in
             var combination = FactoredCombination(group.deltas, offsetColumn: false)
-            combination.finalize(coefficients: try coefficients(combination.gram(), module: group.name))
+            let gram = combination.gram()
+            group.innerProducts.record(gram)
+            combination.finalize(coefficients: try coefficients(gram, module: group.name))
             return combination.lowRank()
         }
     }

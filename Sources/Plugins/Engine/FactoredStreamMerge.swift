@@ -1,23 +1,22 @@
 import Ops
 
-/// A factored merge streamed from load to write, a window of modules at a time.
+/// A factored merge streamed from load to write, a few modules at a time.
 ///
 /// Each module is read from the mapped input files (converted and screened for NaN/inf in the
 /// same pass), merged while its factors are in cache, appended to the export, and its pages
-/// released; so resident memory is a few modules whatever the model's size, and the disk writes
-/// (started early, see `SafetensorsStreamWriter`) overlap the merging of later modules. The
+/// released; so resident memory is a few modules whatever the model's size. Each core takes the
+/// next module when it is free (`OrderedStream`), and the one that finds the next module in
+/// order ready appends it, so appending overlaps merging, and the disk writes (started early,
+/// see `SafetensorsStreamWriter`) overlap both. The
 /// bytes written are those of the in-memory path (`PeftExport.write(into:)`).
 ///
 /// It applies to module-local strategies (those with a per-module dense equivalent: a method
 /// that needs every module at once, like `seedlora stats=adapter`, has none), a PEFT export, no
 /// recipe and no base model, on inputs that a plain merge accepts and whose modules all have the
-/// same input ranks (so the export rank is known from the first window). Anything else returns
-/// nil before a byte is written, and the pipeline takes its in-memory path, which also gives
+/// same input ranks (so the export rank is known from the first module). Anything else returns
+/// nil (before a byte is written, or when a later module's rank exceeds the first's), and the pipeline takes its in-memory path, which also gives
 /// every refusal its usual message.
 enum FactoredStreamMerge {
-    /// Modules merged in parallel per window, per core.
-    static let modulesPerCore = 4
-
     private struct Abandon: Error {}
 
     static func run(_ request: MergeRequest, entry: StrategyEntry, early: (ConfiguredStrategy, ResolvedParameters)?,
@@ -37,41 +36,37 @@ enum FactoredStreamMerge {
         if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
         let skeletons = plan.indices.map { PeftAdapter(index: $0, modules: []) }
         let names = plan.names
-        let window = max(1, DenseMergeEngine.defaultWorkers * modulesPerCore)
-        var energies: [Double] = [], norms: [Double] = []
+        var energies: [Double] = [], screens: [DeltaScreen] = []
         let n = plan.indices.count
         var gram = [Double](repeating: 0, count: n * n)
         var rank = 0
         do {
             try directory.writing {
                 var stream: PeftExportStream?
-                var start = 0
-                while start < names.count {
-                    try cancellation.check()
-                    let indices = Array(start..<min(start + window, names.count))
-                    let merged = try ConcurrentMap.run(indices, cancellation: cancellation) { i in
-                        try mergeModule(i, names[i], plan: plan, skeletons: skeletons, strategy: strategy, lambda: lambda,
-                                        request: request, cancellation: cancellation)
-                    }
+                // Any free core merges the next module; the results are appended in module order
+                // by whichever worker finds the next one ready, so writing overlaps merging.
+                try OrderedStream.run(count: names.count, workers: DenseMergeEngine.defaultWorkers, cancellation: cancellation,
+                                      compute: { i in
+                    try mergeModule(i, names[i], plan: plan, skeletons: skeletons, strategy: strategy, lambda: lambda,
+                                    request: request, cancellation: cancellation)
+                }, consume: { i, merged in
                     if stream == nil {
-                        rank = max(1, merged.map(\.0.delta.rank).max() ?? 1)
+                        // Every module has the same input ranks (see Plan), so the first module's
+                        // export rank is every module's.
+                        rank = max(1, merged.module.delta.rank)
                         try Exporter.checkMaxRank(rank, maxRank: request.maxRank, output: request.output)
                         guard let opened = try PeftExportStream(export: export, slots: plan.slots, rank: rank, directory: directory) else {
                             throw Abandon()
                         }
                         stream = opened
                     }
-                    guard let stream else { throw Abandon() }
-                    for (module, energy, moduleGram) in merged {
-                        guard try stream.append(module) else { throw Abandon() }
-                        if let energy { energies.append(energy) }
-                        norms.append(module.delta.moments().frobenius)
-                        for k in gram.indices { gram[k] += moduleGram[k] }
-                    }
-                    for i in indices { for index in plan.indices { index.release(names[i]) } }
-                    start += window
-                    progress?(min(start, names.count), names.count)
-                }
+                    guard let stream, try stream.append(merged.module) else { throw Abandon() }
+                    if let energy = merged.energy { energies.append(energy) }
+                    screens.append(merged.screen)
+                    for k in gram.indices { gram[k] += merged.inputGram[k] }
+                    for index in plan.indices { index.release(names[i]) }
+                    progress?(i + 1, names.count)
+                })
                 guard let stream else { throw Abandon() }
                 try stream.finish(into: directory)
             }
@@ -84,9 +79,9 @@ enum FactoredStreamMerge {
                            moduleCount: names.count, format: .peft, exportedRank: rank, exportedDType: export.dtype,
                            energy: request.rank == nil ? nil : RankReduction.Report(energies: energies),
                            phases: clock.phases, files: ["adapter_model.safetensors", "adapter_config.json", "README.md"])
-        report.isAllZero = !norms.isEmpty && norms.allSatisfy { $0 == 0 }
+        report.isAllZero = MergeWarnings.isAllZero(screens)
         report.warnings = MergeWarnings.inputs(weightsPaths: plan.indices.map(\.weightsPath), shown: request.inputs, gram: gram)
-            + MergeWarnings.result(norms: norms)
+            + MergeWarnings.result(screens: screens)
         return report
     }
 
@@ -99,11 +94,19 @@ enum FactoredStreamMerge {
         return merger is SpaceMerge || merger.denseEquivalent() != nil
     }
 
-    /// One module: read from every input, merged (and reduced to `--rank`).
-    /// Also returns the inputs' inner products for this module (`MergeWarnings.moduleGram`).
+    /// One merged module, what the warnings need to know about it, and its inputs' inner
+    /// products (`MergeWarnings.moduleGram`).
+    struct MergedModule {
+        let module: PeftExport.Module
+        let energy: Double?
+        let screen: DeltaScreen
+        let inputGram: [Double]
+    }
+
+    /// One module: read from every input, merged (and reduced to `--rank`), screened.
     private static func mergeModule(_ position: Int, _ name: String, plan: Plan, skeletons: [PeftAdapter], strategy: any FactoredMerger,
                                     lambda: Double, request: MergeRequest,
-                                    cancellation: Cancellation) throws -> (PeftExport.Module, Double?, [Double]) {
+                                    cancellation: Cancellation) throws -> MergedModule {
         var deltas: [LowRank] = []
         var kind = ModuleKind.linear
         for index in plan.indices {
@@ -119,12 +122,18 @@ enum FactoredStreamMerge {
         // Its position in the full module list keys its random streams, as in the in-memory path.
         let input = MergeInput(adapters: skeletons, modules: [group], base: nil, positions: [position])
         let merged = try MergeEngine.run(strategy, on: input, cancellation: cancellation)
-        guard let module = merged.first else { throw SeedloraError("internal: module \(name) was not merged") }
-        let moduleGram = MergeWarnings.moduleGram(deltas)
-        guard let k = request.rank else { return (scaled(module, lambda), nil, moduleGram) }
-        let (reduced, report) = try RankReduction.reduce([module], rank: k, cancellation: cancellation)
-        guard let first = reduced.first else { throw SeedloraError("internal: module \(name) was not reduced") }
-        return (scaled(first, lambda), report.energies.first, moduleGram)
+        guard var module = merged.first else { throw SeedloraError("internal: module \(name) was not merged") }
+        // Combinations and SeedLoRA computed the inner products already; others are asked here.
+        let inputGram = group.innerProducts.value ?? MergeWarnings.moduleGram(deltas)
+        var energy: Double?
+        if let k = request.rank {
+            let (reduced, report) = try RankReduction.reduce([module], rank: k, cancellation: cancellation)
+            guard let first = reduced.first else { throw SeedloraError("internal: module \(name) was not reduced") }
+            module = first
+            energy = report.energies.first
+        }
+        let result = scaled(module, lambda)
+        return MergedModule(module: result, energy: energy, screen: DeltaScreen(result.delta), inputGram: inputGram)
     }
 
     private static func scaled(_ module: PeftExport.Module, _ lambda: Double) -> PeftExport.Module {

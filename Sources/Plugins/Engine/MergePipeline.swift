@@ -79,7 +79,7 @@ public enum MergePipeline {
         if let base = request.base, MergeWarnings.baseIsUnused(input, format: request.format) {
             warnings.append("--base \(base) has no effect: the inputs are plain LoRA adapters (no DoRA) and --format is \(request.format.rawValue)")
         }
-        var norms: [Double] = []
+        var screens: [DeltaScreen] = []
         var groups = try configure(request, entry: entry, input: input, early: early)
         if input.hasDoRA { groups = try denseForDoRA(groups, request: request, info: entry.info) }
         guard let first = groups.first else { throw SeedloraError("internal: no strategy was configured") }
@@ -104,12 +104,12 @@ public enum MergePipeline {
                     clock.mark("write")
                     (exportedRank, dtype) = (export.rank, export.dtype)
                     files = [MlxAdapter.weightsName, "adapter_config.json", "README.md"]
-                    norms = modules.map { $0.delta.moments().frobenius }
+                    screens = modules.map { DeltaScreen($0.delta) }
                     break
                 }
                 let export = try Exporter.writePeft(modules, dtype: request.dtype ?? .f32, template: input.adapters.first?.config,
                                                     firstInput: request.inputs.first, maxRank: request.maxRank, card: card, into: directory)
-                norms = modules.map { $0.delta.moments().frobenius }
+                screens = modules.map { DeltaScreen($0.delta) }
                 clock.mark("write")
                 exportedRank = export.rank
                 dtype = export.dtype
@@ -119,7 +119,7 @@ public enum MergePipeline {
                 let type = request.dtype ?? .f32
                 try Exporter.writeDelta(modules: input.modules.map { ($0.name, $0.shape) }, dtype: type, card: card, into: directory) { append in
                     try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
-                        norms.append(Self.frobenius(tensor))
+                        screens.append(DeltaScreen(dense: tensor))
                         try append(tensor)
                     }
                 }
@@ -143,7 +143,7 @@ public enum MergePipeline {
                     }
                     let merged = try factored.map { $0[index].delta.denseFloat() }
                         ?? perModule[index].merge(DenseModule(name: group.name, index: index, deltas: try input.denseDeltas(of: index)))
-                    norms.append(Self.frobenius(merged))
+                    screens.append(DeltaScreen(dense: merged))
                     return merged
                 }
                 let missing = Set(byWeight.keys).subtracting(changed)
@@ -156,17 +156,13 @@ public enum MergePipeline {
             }
         }
         clock.mark("commit")
-        warnings += MergeWarnings.result(norms: norms)
+        warnings += MergeWarnings.result(screens: screens)
         var report = MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
                            exportedDType: dtype, energy: energy, phases: clock.phases, files: files, notes: input.notes)
         report.warnings = warnings
-        report.isAllZero = !norms.isEmpty && norms.allSatisfy { $0 == 0 }
+        report.isAllZero = MergeWarnings.isAllZero(screens)
         return report
-    }
-
-    static func frobenius(_ t: Tensor) -> Double {
-        t.data.withUnsafeBufferPointer { buf in buf.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot()
     }
 
     /// A strategy refuses its parameters (a weight sum of 0, a wrong input count) in the words of

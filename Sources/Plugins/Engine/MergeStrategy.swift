@@ -1,3 +1,4 @@
+import Synchronization
 import Ops
 
 /// What a strategy tells users about itself; `seedlora strategies` prints it.
@@ -29,12 +30,33 @@ public struct ModuleGroup: Sendable {
     public let magnitudes: [Tensor?]
     public var shape: [Int] { deltas.first?.shape ?? [] }
     public var hasDoRA: Bool { magnitudes.contains { $0 != nil } }
+    /// The inputs' inner products, when the strategy computed them on the way.
+    public let innerProducts = InnerProductRecord()
 
     public init(name: String, kind: ModuleKind, deltas: [LowRank], magnitudes: [Tensor?]? = nil) {
         self.name = name
         self.kind = kind
         self.deltas = deltas
         self.magnitudes = magnitudes ?? Array(repeating: nil, count: deltas.count)
+    }
+}
+
+/// The inputs' inner products `<tau_i, tau_j>` of one module (`n x n`, upper triangle filled, as
+/// `MergeWarnings.moduleGram`), recorded by a strategy that computed them anyway (the linear
+/// combinations and SeedLoRA take them from their Gram matrices), so that the input warnings of a
+/// streamed merge do not compute every module's Gram matrices a second time.
+public final class InnerProductRecord: Sendable {
+    private let stored = Mutex<[Double]?>(nil)
+
+    public init() {}
+
+    public var value: [Double]? { stored.withLock { $0 } }
+
+    func record(_ geometry: any DeltaGeometry) {
+        let n = geometry.count
+        var gram = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n { gram[i * n + j] = geometry.inner(i, j) } }
+        stored.withLock { $0 = gram }
     }
 }
 

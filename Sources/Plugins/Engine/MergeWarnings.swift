@@ -52,14 +52,23 @@ public enum MergeWarnings {
 
     /// Warnings about the result, from the Frobenius norms of its modules.
     public static func result(norms: [Double]) -> [String] {
-        if norms.contains(where: { !$0.isFinite }) {
-            let count = norms.filter { !$0.isFinite }.count
-            return ["the merged adapter is not finite in \(count) of \(norms.count) module\(norms.count == 1 ? "" : "s") (NaN or infinite values)"]
+        result(screens: norms.map { DeltaScreen(norm: $0) })
+    }
+
+    /// Warnings about the result, from whether each module is zero or not finite.
+    public static func result(screens: [DeltaScreen]) -> [String] {
+        let nonFinite = screens.filter { $0 == .nonFinite }.count
+        if nonFinite > 0 {
+            return ["the merged adapter is not finite in \(nonFinite) of \(screens.count) module\(screens.count == 1 ? "" : "s") (NaN or infinite values)"]
         }
-        if !norms.isEmpty, norms.allSatisfy({ $0 == 0 }) {
+        if isAllZero(screens) {
             return ["the merged adapter is all zero: every module's delta vanished (check the parameters, e.g. density or weights)"]
         }
         return []
+    }
+
+    public static func isAllZero(_ screens: [DeltaScreen]) -> Bool {
+        !screens.isEmpty && screens.allSatisfy { $0 == .zero }
     }
 
     /// One module's inner products `<tau_i, tau_j>` of the inputs' LoRA parts (DoRA magnitudes

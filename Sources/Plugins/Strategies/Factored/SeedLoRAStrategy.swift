@@ -75,6 +75,7 @@ public struct SeedLoRAStrategy: FactoredMergeStrategy {
         var stacked = try ConcurrentMap.run(input.modules, cancellation: cancellation) { group in
             var module = FactoredCombination(group.deltas, offsetColumn: true)
             let gram = module.gram()
+            group.innerProducts.record(gram)
             let stats = ModuleStats(inputs: (0..<group.deltas.count).map { gram.moments(of: $0) },
                                     soup: gram.moments(ofCombination: soupCoefficients))
             if !perAdapter {
