@@ -18,6 +18,9 @@ if let core = BLASKernels.betterCoreType(userChoice: getenv("OPENBLAS_CORETYPE")
     // exec failed (no /proc): go on with the kernels we have.
 }
 
+// Every BLAS call runs on one thread: the parallelism is over modules (LinearAlgebra.stopBLASThreads).
+LinearAlgebra.stopBLASThreads()
+
 // Exit codes are part of the interface (README): 0 ok, 1 bad input (files, adapters, I/O),
 // 2 usage. Every error, the argument parser's included, is one `seedlora: error: ...` line,
 // followed for usage errors by the usage line.

@@ -44,11 +44,17 @@ public struct PeftAdapterIndex: Sendable {
                                    config: config, weightsPath: weightsPath)
     }
 
-    /// Lets the kernel drop the module's mapped pages from this process (they stay in the page
+    /// Bytes of all tensors in the weights file.
+    public var tensorBytes: Int { file.entries.reduce(0) { $0 + $1.byteCount } }
+
+    /// Lets the kernel drop the modules' mapped pages from this process (they stay in the page
     /// cache): what keeps a streaming merge's resident memory at a few modules.
-    public func release(_ name: String) {
-        guard let mapped = file as? SafetensorsFile, let entry = keys[name] else { return }
-        for e in [entry.a, entry.b, entry.bias, entry.magnitude] { if let e { mapped.releasePages(e) } }
+    public func release(_ names: [String]) {
+        guard let mapped = file as? SafetensorsFile else { return }
+        mapped.releasePages(names.flatMap { name -> [TensorEntry] in
+            guard let entry = keys[name] else { return [] }
+            return [entry.a, entry.b, entry.bias, entry.magnitude].compactMap { $0 }
+        })
     }
 
     /// The module's kind and shape from the header alone, or nil when its keys are incomplete or

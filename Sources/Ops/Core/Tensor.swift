@@ -103,3 +103,15 @@ public struct Tensor: Equatable, Sendable {
         }
     }
 }
+
+extension Tensor {
+    /// Calls `body` with the base address of every tensor's data (for C kernels that take a
+    /// list of matrices).
+    public static func withDataPointers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>?]) -> R) -> R {
+        func nest(_ i: Int, _ pointers: [UnsafePointer<Float>?]) -> R {
+            guard i < tensors.count else { return body(pointers) }
+            return tensors[i].data.withUnsafeBufferPointer { nest(i + 1, pointers + [$0.baseAddress]) }
+        }
+        return nest(0, [])
+    }
+}

@@ -20,14 +20,15 @@ public enum WorkerThreads {
         }
     }
 
-    /// Online cores (at least 1).
-    public static var cores: Int {
+    /// Online cores (at least 1), read once: glibc reads /sys/devices/system/cpu/online on
+    /// every call, and a streamed merge asked once per module.
+    public static let cores: Int = {
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
         return 1
         #endif
-    }
+    }()
 
     public static func run(count: Int, _ body: @Sendable (Int) -> Void) {
         guard count > 1 else {

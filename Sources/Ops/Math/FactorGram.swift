@@ -1,4 +1,4 @@
-import CKernels
+internal import CKernels
 
 /// Everything second-order about a group of same-shaped low-rank deltas, from their factors.
 ///
@@ -27,11 +27,13 @@ public struct FactorGram: DeltaGeometry {
     public init(_ deltas: [LowRank]) {
         let rows = deltas.first?.rows ?? 0
         let cols = deltas.first?.cols ?? 0
-        self = Self.withFactorPointers(deltas) { b, a in
+        // Callers check shapes with a message (the kernel reads rows x rank and rank x cols).
+        precondition(deltas.allSatisfy { $0.rows == rows && $0.cols == cols }, "FactorGram: deltas of different shapes")
+        self = Tensor.withDataPointers(deltas.map(\.b)) { b in Tensor.withDataPointers(deltas.map(\.a)) { a in
             FactorGram(bParts: zip(deltas, b).map { seedlora_gram_part(data: $1, rank: $0.rank, ld: $0.rank) },
                        aParts: zip(deltas, a).map { seedlora_gram_part(data: $1, rank: $0.rank, ld: cols) },
                        rows: rows, cols: cols, ranks: deltas.map(\.rank), scales: deltas.map(\.scale))
-        }
+        } }
     }
 
     /// Builds the Gram matrices from factors already stacked in Float32: `stackedB` is
@@ -73,17 +75,6 @@ public struct FactorGram: DeltaGeometry {
         self.gramA = gramA
         self.colSumB = colSumB
         self.rowSumA = rowSumA
-    }
-
-    /// Calls `body` with the base addresses of every delta's `b` and `a` data.
-    private static func withFactorPointers<R>(_ deltas: [LowRank], _ body: ([UnsafePointer<Float>?], [UnsafePointer<Float>?]) -> R) -> R {
-        func nest(_ i: Int, _ b: [UnsafePointer<Float>?], _ a: [UnsafePointer<Float>?]) -> R {
-            guard i < deltas.count else { return body(b, a) }
-            return deltas[i].b.data.withUnsafeBufferPointer { bp in
-                deltas[i].a.data.withUnsafeBufferPointer { ap in nest(i + 1, b + [bp.baseAddress], a + [ap.baseAddress]) }
-            }
-        }
-        return nest(0, [], [])
     }
 
     /// Frobenius inner product `<tau_i, tau_j>`.

@@ -1,3 +1,4 @@
+internal import CKernels
 import Ops
 
 /// The output factors of a linear combination `sum_i c_i tau_i (+ offset 1 1^T)` of LoRA deltas,
@@ -22,30 +23,25 @@ struct FactoredCombination {
         ranks = deltas.map(\.rank)
         hasOffset = offsetColumn
         let width = ranks.reduce(0, +) + (offsetColumn ? 1 : 0)
-        let rows = self.rows, cols = self.cols
+        let rows = self.rows, cols = self.cols, ranks = self.ranks
         var b = [Float](repeating: 0, count: rows * width)
-        var column = 0
         b.withUnsafeMutableBufferPointer { dst in
-            for d in deltas {
-                let r = d.rank
-                d.b.data.withUnsafeBufferPointer { src in
-                    for i in 0..<rows { for j in 0..<r { dst[i * width + column + j] = src[i * r + j] } }
-                }
-                column += r
+            Tensor.withDataPointers(deltas.map(\.b)) { parts in
+                seedlora_stack_columns(parts, ranks, parts.count, rows, dst.baseAddress, width)
             }
             if offsetColumn { for i in 0..<rows { dst[i * width + width - 1] = 1 } }
         }
         self.b = b
         a = [Float](unsafeUninitializedCapacity: width * cols) { dst, initialized in
+            guard let base = dst.baseAddress else { return }
             var row = 0
             for d in deltas {
-                let factor = Float(d.scale)
                 d.a.data.withUnsafeBufferPointer { src in
-                    for i in 0..<(d.rank * cols) { dst[row * cols + i] = factor * src[i] }
+                    seedlora_scale(src.baseAddress, Float(d.scale), base + row * cols, d.rank * cols)
                 }
                 row += d.rank
             }
-            if offsetColumn { for j in 0..<cols { dst[row * cols + j] = 0 } }
+            if offsetColumn { (base + row * cols).initialize(repeating: 0, count: cols) }
             initialized = width * cols
         }
     }
@@ -65,15 +61,12 @@ struct FactoredCombination {
         let cols = self.cols, ranks = self.ranks, hasOffset = self.hasOffset
         var row = 0
         a.withUnsafeMutableBufferPointer { a in
+            guard let base = a.baseAddress else { return }
             for (k, r) in ranks.enumerated() {
-                let factor = Float(coefficients[k])
-                for i in (row * cols)..<((row + r) * cols) { a[i] *= factor }
+                seedlora_scale(base + row * cols, Float(coefficients[k]), base + row * cols, r * cols)
                 row += r
             }
-            if hasOffset {
-                let c = Float(offset)
-                for j in 0..<cols { a[row * cols + j] = c }
-            }
+            if hasOffset { (base + row * cols).update(repeating: Float(offset), count: cols) }
         }
     }
 
@@ -132,3 +125,4 @@ enum CommonParameters {
     static let weights = ParameterSpec("weights", .realPerInput(-1e6...1e6), default: .reals([1]),
                                        doc: "weight of each input (comma list in input order)")
 }
+

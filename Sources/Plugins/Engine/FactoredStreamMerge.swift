@@ -43,6 +43,8 @@ enum FactoredStreamMerge {
         do {
             try directory.writing {
                 var stream: PeftExportStream?
+                var consumed: [String] = []
+                let releaseBatch = max(1, (32 << 20) / max(1, plan.bytesPerModule))
                 // Any free core merges the next module; the results are appended in module order
                 // by whichever worker finds the next one ready, so writing overlaps merging.
                 try OrderedStream.run(count: names.count, workers: DenseMergeEngine.defaultWorkers, cancellation: cancellation,
@@ -64,7 +66,12 @@ enum FactoredStreamMerge {
                     if let energy = merged.energy { energies.append(energy) }
                     screens.append(merged.screen)
                     for k in gram.indices { gram[k] += merged.inputGram[k] }
-                    for index in plan.indices { index.release(names[i]) }
+                    // Pages of merged modules are released in batches of about 32 MiB per input.
+                    consumed.append(names[i])
+                    if consumed.count >= releaseBatch || i + 1 == names.count {
+                        for index in plan.indices { index.release(consumed) }
+                        consumed.removeAll()
+                    }
                     progress?(i + 1, names.count)
                 })
                 guard let stream else { throw Abandon() }
@@ -145,6 +152,8 @@ enum FactoredStreamMerge {
         let indices: [PeftAdapterIndex]
         let names: [String]
         let slots: [PeftExportStream.Slot]
+        /// Bytes of one input's tensors per module, on average.
+        let bytesPerModule: Int
 
         /// Nil (or an error) when the in-memory path should take the merge.
         init?(_ paths: [String]) throws {
@@ -176,6 +185,7 @@ enum FactoredStreamMerge {
                       PeftAdapter(index: index, modules: []).mergeRefusal(withBase: false) == nil else { return nil }
             }
             self.slots = slots
+            bytesPerModule = names.isEmpty ? 0 : first.tensorBytes / names.count
         }
     }
 }

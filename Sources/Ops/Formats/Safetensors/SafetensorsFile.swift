@@ -75,6 +75,21 @@ public final class SafetensorsFile: @unchecked Sendable {
         file.releasePages((dataStart + entry.begin)..<(dataStart + entry.end))
     }
 
+    /// The same for several tensors, with one call per run of adjacent tensors: each call
+    /// interrupts every core to flush its TLB, and a streamed merge made 1,300 of them on W7B.
+    public func releasePages(_ entries: [TensorEntry]) {
+        var run: Range<Int>?
+        for entry in entries.sorted(by: { $0.begin < $1.begin }) {
+            if let current = run, entry.begin <= current.upperBound {
+                run = current.lowerBound..<max(current.upperBound, entry.end)
+            } else {
+                if let current = run { file.releasePages((dataStart + current.lowerBound)..<(dataStart + current.upperBound)) }
+                run = entry.begin..<entry.end
+            }
+        }
+        if let current = run { file.releasePages((dataStart + current.lowerBound)..<(dataStart + current.upperBound)) }
+    }
+
     /// Maps the tensor's pages in one call before a full read (see `MappedFile.populate`).
     public func populatePages(_ entry: TensorEntry) {
         file.populate((dataStart + entry.begin)..<(dataStart + entry.end))

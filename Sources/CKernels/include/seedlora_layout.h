@@ -1,0 +1,16 @@
+// Laying out the factors of a factored merge's result: plain copies and float scalings,
+// vectorised (Swift compiled these loops to one scalar float at a time, with overflow checks).
+#ifndef SEEDLORA_LAYOUT_H
+#define SEEDLORA_LAYOUT_H
+
+#include <stddef.h>
+
+/// Writes the `count` row-major matrices `parts` (part i: `rows x ranks[i]`, contiguous) side by
+/// side into the first columns of `out` (`rows x width`, row-major): `[B_1 .. B_n]`.
+void seedlora_stack_columns(const float *const *parts, const size_t *ranks, size_t count, size_t rows,
+                            float *out, size_t width);
+
+/// out[i] = factor * in[i] in float, for i < n (`out` may be `in`).
+void seedlora_scale(const float *in, float factor, float *out, size_t n);
+
+#endif

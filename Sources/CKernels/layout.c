@@ -1,0 +1,32 @@
+#include "seedlora_layout.h"
+
+#include <string.h>
+
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__) && defined(__clang__)
+#define SEEDLORA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SEEDLORA_CLONES
+#endif
+
+SEEDLORA_CLONES
+void seedlora_stack_columns(const float *const *parts, const size_t *ranks, size_t count, size_t rows,
+                            float *out, size_t width) {
+    // Row by row, so `out` is written in order; a rank is a few to a few dozen floats, too short
+    // for a memcpy call per piece.
+    for (size_t i = 0; i < rows; i++) {
+        float *o = out + i * width;
+        for (size_t p = 0; p < count; p++) {
+            size_t r = ranks[p];
+            const float *src = parts[p] + i * r;
+            for (size_t t = 0; t < r; t++) o[t] = src[t];
+            o += r;
+        }
+    }
+}
+
+SEEDLORA_CLONES
+void seedlora_scale(const float *in, float factor, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = factor * in[i];
+}
