@@ -57,6 +57,24 @@ struct SafetensorsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["t.safetensors"])
     }
 
+    /// Small tensors are gathered into larger writes and large ones written directly: the file
+    /// must still hold them in order whatever the mix of sizes (a 1 MiB tensor gathered, then a
+    /// 5 MiB one written directly, had once been written before it).
+    @Test func streamWriterKeepsOrderAcrossSmallAndLargeTensors() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(dir) }
+        let counts = [3, 262_144, 1_310_720, 16, 2_000_000, 1_048_576, 5, 4_194_304]   // floats
+        let path = dir + "/mixed.safetensors"
+        try SafetensorsWriter.write(counts.enumerated().map { i, n in
+            .init(name: "t\(i)", tensor: Tensor(uncheckedShape: [n], data: [Float](repeating: Float(i + 1), count: n)), dtype: .f32)
+        }, to: path)
+        let file = try SafetensorsFile(path: path)
+        for (i, n) in counts.enumerated() {
+            let data = try file.tensor("t\(i)").data
+            #expect(data.count == n && data.allSatisfy { $0 == Float(i + 1) }, "tensor t\(i)")
+        }
+    }
+
     @Test func readsBF16AdapterExactly() throws {
         let file = try SafetensorsFile(path: Fixtures.adapter("taskA_bf16_seed42") + "/adapter_model.safetensors")
         #expect(file.entries.allSatisfy { $0.dtype == .bf16 })

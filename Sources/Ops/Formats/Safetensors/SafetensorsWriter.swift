@@ -23,6 +23,9 @@ public final class SafetensorsStreamWriter {
     private var buffer: [UInt8] = []
     /// Small tensors are gathered into writes of about this many bytes.
     static let writeSize = 8 << 20
+    /// Pieces from this size up are written directly: copying them together first cost more
+    /// than the system calls it saved (a W7B export's factors are 0.4 to 1.1 MB each).
+    static let directSize = 256 << 10
     /// Disk writeback is started every this many bytes (see `AtomicFile.startWriteback`).
     static let writebackInterval = 64 << 20
     private var pending: [UInt8] = []
@@ -70,13 +73,16 @@ public final class SafetensorsStreamWriter {
         }
     }
 
-    /// Large sequential writes: small pieces are gathered, large ones go straight to the file.
+    /// Large sequential writes: small pieces are gathered, large ones go straight to the file
+    /// (after what was gathered before them: a 5 MiB tensor once overtook the gathered ones
+    /// before it, and the file was corrupt).
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if pending.count + bytes.count > Self.writeSize { try flush() }
-        if bytes.count >= Self.writeSize / 2 {
+        if bytes.count >= Self.directSize {
+            try flush()
             try file.write(bytes)
             try wrote(bytes.count)
         } else {
+            if pending.count + bytes.count > Self.writeSize { try flush() }
             pending.append(contentsOf: bytes)
         }
     }
