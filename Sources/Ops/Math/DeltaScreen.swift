@@ -9,8 +9,8 @@ internal import CKernels
 ///   meets every column of `A` with a product that is inf or NaN), and a non-finite scale too;
 /// - otherwise a few entries of `B A`, at fixed pseudo-random places, are computed in Float64:
 ///   one that is nonzero settles it. Only when all of them are zero do the Gram matrices decide,
-///   so a delta is never called zero when it is not (exactly cancelling inputs, such as
-///   `tau - tau`, give exactly zero entries and end there).
+///   so a delta is called zero exactly when its norm from the Gram matrices is zero, as before
+///   (zero factors, zero weights, everything trimmed away).
 public enum DeltaScreen: Sendable, Equatable {
     case zero, nonFinite, nonzero
 
@@ -43,10 +43,10 @@ public enum DeltaScreen: Sendable, Equatable {
 
     /// Probes per delta: a dense merged delta has no zero entries to speak of, so the first
     /// probe almost always settles it; a sparse one falls through to the Gram matrices.
-    static let probes = 32
+    public static let probes = 32
 
     /// Whether any of `probes` entries of `B A` is nonzero.
-    static func someProbeIsNonzero(_ delta: LowRank) -> Bool {
+    public static func someProbeIsNonzero(_ delta: LowRank) -> Bool {
         let rows = delta.rows, cols = delta.cols, r = delta.rank
         guard rows > 0, cols > 0, r > 0 else { return false }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
