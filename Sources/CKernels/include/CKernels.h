@@ -4,3 +4,4 @@
 #include "seedlora_kernels.h"
 #include "seedlora_gram.h"
 #include "seedlora_layout.h"
+#include "seedlora_transpose.h"
