@@ -39,9 +39,12 @@ extension LinearAlgebra {
     /// The polar factor `P Q^T` of `x = P S Q^T` (thin SVD): the orthonormal matrix nearest to `x`.
     /// A tall x goes through a QR first (so the SVD is k x k); a wide x is done transposed.
     public static func polarFactor(_ x: Matrix) throws -> Matrix {
-        if x.rows < x.cols { return try polarFactor(x.transposed()).transposed() }
-        let (q, r) = try thinQR(x)
+        // A wide x: polar(x) = polar(x^T)^T, and x's rows are x^T's columns in the column-major
+        // order LAPACK reads, so thinQR(transposeOf:) needs no copy (it used to be transposed
+        // twice on the way in; the numbers are the same).
+        let (q, r) = try x.rows < x.cols ? thinQR(transposeOf: x) : thinQR(x)
         let (p, _, wt) = try svd(r)
-        return matmul(q, matmul(p, wt))
+        let polar = matmul(q, matmul(p, wt))
+        return x.rows < x.cols ? polar.transposed() : polar
     }
 }
