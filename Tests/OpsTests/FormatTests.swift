@@ -60,10 +60,15 @@ struct SafetensorsTests {
     /// Small tensors are gathered into larger writes and large ones written directly: the file
     /// must still hold them in order whatever the mix of sizes (a 1 MiB tensor gathered, then a
     /// 5 MiB one written directly, had once been written before it).
-    @Test func streamWriterKeepsOrderAcrossSmallAndLargeTensors() throws {
+    /// With the 36 MB tensor the file passes 64 MiB and is written with direct I/O where the
+    /// file system allows it (aligned 8 MiB writes from a writer thread, the unaligned tail
+    /// through the page cache): the same bytes must come back.
+    @Test(arguments: [false, true])
+    func streamWriterKeepsOrderAcrossSmallAndLargeTensors(pastDirectThreshold: Bool) throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { FilePaths.removeTree(dir) }
         let counts = [3, 262_144, 1_310_720, 16, 2_000_000, 1_048_576, 5, 4_194_304]   // floats
+            + (pastDirectThreshold ? [9_000_003, 7] : [])
         let path = dir + "/mixed.safetensors"
         try SafetensorsWriter.write(counts.enumerated().map { i, n in
             .init(name: "t\(i)", tensor: Tensor(uncheckedShape: [n], data: [Float](repeating: Float(i + 1), count: n)), dtype: .f32)
@@ -73,6 +78,9 @@ struct SafetensorsTests {
             let data = try file.tensor("t\(i)").data
             #expect(data.count == n && data.allSatisfy { $0 == Float(i + 1) }, "tensor t\(i)")
         }
+        let size = counts.reduce(0, +) * 4
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 > size)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["mixed.safetensors"])
     }
 
     @Test func readsBF16AdapterExactly() throws {

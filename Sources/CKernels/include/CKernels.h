@@ -5,3 +5,4 @@
 #include "seedlora_gram.h"
 #include "seedlora_layout.h"
 #include "seedlora_transpose.h"
+#include "seedlora_direct_io.h"

@@ -44,6 +44,20 @@ public final class AtomicFile {
         }
     }
 
+    /// Writes all bytes at `offset` (pwrite), retrying short writes.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            guard let base = bytes.baseAddress else { return }
+            let n = pwrite(fd, base + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SeedloraError(.io, path: path, "cannot write: \(FilePaths.errnoText())")
+            }
+            done += n
+        }
+    }
+
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }

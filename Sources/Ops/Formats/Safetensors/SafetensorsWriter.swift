@@ -25,11 +25,15 @@ public final class SafetensorsStreamWriter {
     static let writeSize = 8 << 20
     /// Pieces from this size up are written directly: copying them together first cost more
     /// than the system calls it saved (a W7B export's factors are 0.4 to 1.1 MB each).
-    static let directSize = 256 << 10
+    static let ungatheredSize = 256 << 10
     /// Disk writeback is started every this many bytes (see `AtomicFile.startWriteback`).
     static let writebackInterval = 64 << 20
     private var pending: [UInt8] = []
     private var sinceWriteback = 0
+    /// Files from this size up are written with direct I/O where the file system allows it
+    /// (`DirectWriter`); smaller ones through the page cache as before.
+    static let directThreshold = 64 << 20
+    private let direct: DirectWriter?
 
     /// Writes the header for `entries` (in the order given: the order tensors must follow).
     /// The header is padded with spaces to a multiple of 8 so every tensor starts aligned.
@@ -56,6 +60,7 @@ public final class SafetensorsStreamWriter {
         var headerBytes = Array(JSON.object(header).serialized().utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         file = try AtomicFile(path: path)
+        direct = 8 + headerBytes.count + offset >= Self.directThreshold ? DirectWriter(file: file) : nil
         pending.reserveCapacity(Self.writeSize)
         try write(withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { Array($0) })
         try write(headerBytes)
@@ -77,7 +82,8 @@ public final class SafetensorsStreamWriter {
     /// (after what was gathered before them: a 5 MiB tensor once overtook the gathered ones
     /// before it, and the file was corrupt).
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if bytes.count >= Self.directSize {
+        if let direct { return try direct.write(bytes) }
+        if bytes.count >= Self.ungatheredSize {
             try flush()
             try file.write(bytes)
             try wrote(bytes.count)
@@ -133,6 +139,7 @@ public final class SafetensorsStreamWriter {
             throw SeedloraError(path: path, "internal: \(entries.count - next) declared tensors were not written")
         }
         try flush()
+        try direct?.finish()
         try file.commit()
     }
 }

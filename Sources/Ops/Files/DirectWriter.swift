@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Synchronization
+internal import CKernels
+
+/// Writes an `AtomicFile`'s bytes in order with direct I/O: the bytes are copied into aligned
+/// buffers and written from there to the device, past the page cache, by a writer thread.
+///
+/// On the project's 2-core machine the kernel's copy into the page cache is the dearest part of
+/// writing a large file: `dd` of 2.5 GB with `conv=fsync` used 6.3-9.4 s of system time, with
+/// `oflag=direct` 0.34-0.47 s; half the CPU of a W70B merge was that copy. A direct write waits
+/// for the device, so it runs on its own thread while the caller fills the next buffer (three
+/// buffers of 8 MiB rotate). Direct writes must start at multiples of the block size and cover
+/// whole blocks, so everything but the file's last partial block goes out in aligned writes,
+/// and that tail is written through the ordinary descriptor, which `AtomicFile.commit` then
+/// fsyncs with the rest.
+///
+/// Unchecked Sendable: `current`, `filled` and `offset` belong to the thread that writes; the
+/// writer's queue reads only the descriptor, the file (for `pwrite`), the buffer it was handed
+/// (which the writing thread does not touch until `free` says so) and `failure`, behind a mutex.
+final class DirectWriter: @unchecked Sendable {
+    static let alignment = 4096
+    static let bufferSize = 8 << 20
+    static let bufferCount = 3
+
+    private let file: AtomicFile
+    private let fd: Int32
+    private let buffers: [UnsafeMutableRawPointer]
+    private let queue = DispatchQueue(label: "seedlora.direct-writer")
+    /// Buffers the writer has finished with (the one being filled is not counted).
+    private let free: DispatchSemaphore
+    private let failure = Mutex<SeedloraError?>(nil)
+    private var current = 0
+    /// Bytes in the current buffer, and the file offset of its first byte.
+    private var filled = 0
+    private var offset = 0
+
+    /// Nil when the file system does not do direct I/O; the caller writes as usual then.
+    init?(file: AtomicFile) {
+        var buffers: [UnsafeMutableRawPointer] = []
+        for _ in 0..<Self.bufferCount {
+            var memory: UnsafeMutableRawPointer?
+            guard posix_memalign(&memory, Self.alignment, Self.bufferSize) == 0, let memory else {
+                buffers.forEach { Glibc.free($0) }
+                return nil
+            }
+            buffers.append(memory)
+        }
+        let fd = file.tempPath.withCString { seedlora_open_direct($0) }
+        guard fd >= 0 else {
+            buffers.forEach { Glibc.free($0) }
+            return nil
+        }
+        self.file = file
+        self.fd = fd
+        self.buffers = buffers
+        free = DispatchSemaphore(value: Self.bufferCount - 1)
+    }
+
+    deinit {
+        queue.sync {}   // no write may still use a buffer
+        close(fd)
+        buffers.forEach { Glibc.free($0) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var source = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = min(left, Self.bufferSize - filled)
+            (buffers[current] + filled).copyMemory(from: source, byteCount: n)
+            filled += n
+            source += n
+            left -= n
+            if filled == Self.bufferSize { try submit(count: filled) }
+        }
+    }
+
+    /// Writes what is buffered and waits for every write: the whole blocks directly, the last
+    /// partial block through the ordinary descriptor. Call once, after the last `write`.
+    func finish() throws {
+        let whole = filled / Self.alignment * Self.alignment
+        let tail = filled - whole
+        let tailStart = buffers[current] + whole
+        let tailOffset = offset + whole
+        if whole > 0 {
+            // The tail stays in this buffer: the writer does not reuse it before `queue.sync`.
+            nonisolated(unsafe) let buffer = buffers[current]
+            let at = offset
+            queue.async { self.writeDirect(buffer, count: whole, at: at) }
+        }
+        queue.sync {}
+        if let error = failure.withLock({ $0 }) { throw error }
+        if tail > 0 { try file.write(UnsafeRawBufferPointer(start: tailStart, count: tail), at: tailOffset) }
+        filled = 0
+    }
+
+    /// Hands the full current buffer to the writer and moves to the next free one.
+    private func submit(count: Int) throws {
+        if let error = failure.withLock({ $0 }) { throw error }
+        nonisolated(unsafe) let buffer = buffers[current]
+        let at = offset
+        queue.async {
+            self.writeDirect(buffer, count: count, at: at)
+            self.free.signal()
+        }
+        offset += count
+        filled = 0
+        current = (current + 1) % Self.bufferCount
+        // Writes finish in order, so the buffer freed first is the oldest: the next in turn.
+        free.wait()
+    }
+
+    /// On the writer's queue: `count` bytes (a multiple of the alignment) at `offset`.
+    private func writeDirect(_ buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) {
+        if failure.withLock({ $0 != nil }) { return }
+        var done = 0
+        do {
+            while done < count {
+                let n = pwrite(fd, buffer + done, count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SeedloraError(.io, path: file.path, "cannot write: \(FilePaths.errnoText())")
+                }
+                if n == 0 || n % Self.alignment != 0 {
+                    // A short direct write that is not a whole number of blocks: the rest goes
+                    // through the ordinary descriptor, which has no alignment rules.
+                    try file.write(UnsafeRawBufferPointer(start: buffer + done + n, count: count - done - n), at: offset + done + n)
+                    return
+                }
+                done += n
+            }
+        } catch let error as SeedloraError {
+            failure.withLock { if $0 == nil { $0 = error } }
+        } catch {
+            failure.withLock { if $0 == nil { $0 = SeedloraError(.io, path: file.path, "cannot write: \(error)") } }
+        }
+    }
+}
