@@ -30,3 +30,15 @@ SEEDLORA_CLONES
 void seedlora_scale(const float *in, float factor, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = factor * in[i];
 }
+
+SEEDLORA_CLONES
+void seedlora_encode_bf16(const float *in, size_t n, uint16_t *out) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &in[i], sizeof bits);
+        uint32_t nan = (bits & 0x7FFFFFFFu) > 0x7F800000u;
+        uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
+        uint32_t quiet = (bits >> 16) | 0x0040u;
+        out[i] = (uint16_t)(nan ? quiet : rounded);
+    }
+}

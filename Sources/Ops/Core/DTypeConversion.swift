@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Bulk conversions between stored bytes and Float32 (little-endian storage, as safetensors is).
 public enum DTypeConversion {
     /// Converts `count` elements of `dtype` to Float32.
@@ -47,11 +49,20 @@ public enum DTypeConversion {
         switch dtype {
         case .f32:
             out.append(contentsOf: UnsafeRawBufferPointer(values))
-        case .bf16, .f16:
+        case .bf16:
+            // In C, vectorised: the element loop took 1 s of a W70B export to bf16. Native byte
+            // order is little-endian on every platform seedlora builds for (x86-64, arm64).
+            let count = values.count
+            let encoded = [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                seedlora_encode_bf16(values.baseAddress, count, buffer.baseAddress)
+                initialized = count
+            }
+            encoded.withUnsafeBytes { out.append(contentsOf: $0) }
+        case .f16:
             out.append(contentsOf: repeatElement(0, count: values.count * 2))
             out.withUnsafeMutableBytes { bytes in
                 for i in 0..<values.count {
-                    let bits = dtype == .bf16 ? HalfPrecision.floatToBF16(values[i]) : HalfPrecision.floatToF16(values[i])
+                    let bits = HalfPrecision.floatToF16(values[i])
                     bytes.storeBytes(of: bits.littleEndian, toByteOffset: start + 2 * i, as: UInt16.self)
                 }
             }
