@@ -25,7 +25,14 @@ public enum LinearAlgebra {
         }
 
         public init(_ tensor: Tensor) {
-            self.init(rows: tensor.rows, cols: tensor.cols, data: tensor.data.map(Double.init))
+            let count = tensor.count
+            let data = [Double](unsafeUninitializedCapacity: count) { dst, initialized in
+                tensor.data.withUnsafeBufferPointer { src in
+                    for i in 0..<count { dst[i] = Double(src[i]) }
+                }
+                initialized = count
+            }
+            self.init(rows: tensor.rows, cols: tensor.cols, data: data)
         }
 
         public subscript(i: Int, j: Int) -> Double {
@@ -38,7 +45,14 @@ public enum LinearAlgebra {
         }
 
         public func toTensor() -> Tensor {
-            Tensor(uncheckedShape: [rows, cols], data: data.map(Float.init))
+            let count = data.count
+            let values = [Float](unsafeUninitializedCapacity: count) { dst, initialized in
+                data.withUnsafeBufferPointer { src in
+                    for i in 0..<count { dst[i] = Float(src[i]) }
+                }
+                initialized = count
+            }
+            return Tensor(uncheckedShape: [rows, cols], data: values)
         }
     }
 
@@ -147,6 +161,30 @@ public enum LinearAlgebra {
     public static func thinQR(_ a: Matrix) throws -> (q: Matrix, r: Matrix) {
         var columnMajor = transposing(a.data, rows: a.rows, cols: a.cols)
         return try thinQR(columnMajor: &columnMajor, rows: a.rows, cols: a.cols)
+    }
+
+    /// `thinQR` of the `rows x cols` matrix whose entries are `columnMajor`, column by column.
+    public static func thinQR(columnMajor: [Double], rows: Int, cols: Int) throws -> (q: Matrix, r: Matrix) {
+        precondition(columnMajor.count == rows * cols, "thinQR: data does not match the shape")
+        var work = columnMajor
+        return try thinQR(columnMajor: &work, rows: rows, cols: cols)
+    }
+
+    /// The Float32 row-major matrices `parts` (part i: `rows x widths[i]`) side by side, as one
+    /// column-major Float64 matrix (`rows x sum(widths)`): `[B_1 .. B_n]` the way LAPACK reads it.
+    public static func columnMajorStack(_ parts: [Tensor], rows: Int) -> [Double] {
+        let total = parts.reduce(0) { $0 + $1.cols }
+        return [Double](unsafeUninitializedCapacity: rows * total) { dst, initialized in
+            var column = 0
+            for part in parts {
+                precondition(part.rows == rows, "columnMajorStack: row counts differ")
+                part.data.withUnsafeBufferPointer {
+                    seedlora_transpose_f32_to_f64($0.baseAddress, rows, part.cols, dst.baseAddress.map { $0 + column * rows })
+                }
+                column += part.cols
+            }
+            initialized = rows * total
+        }
     }
 
     /// The row-major `cols x rows` transpose of a row-major `rows x cols` matrix (equivalently:

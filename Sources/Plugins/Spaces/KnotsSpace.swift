@@ -19,7 +19,7 @@ struct KnotsSpace {
 
     init(_ deltas: [LowRank]) throws {
         let stacked = StackedFactors(deltas)
-        let (qb, rb) = try LinearAlgebra.thinQR(stacked.b)
+        let (qb, rb) = try stacked.qrOfB()
         // (s_i A_i)^T = Q_i R_i, so tau_i = Q_b (R_b[:, block i] R_i^T) Q_i^T.
         var middle: [LinearAlgebra.Matrix] = []
         var qs: [LinearAlgebra.Matrix] = []

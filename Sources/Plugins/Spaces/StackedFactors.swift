@@ -3,14 +3,21 @@ import Ops
 /// The stored factors of one module's inputs, in Float64: `[B_1 .. B_n]` (out x R) and
 /// `[A_1; ..; A_n]` (R x in), with each input's block of R = sum r_i and its scale `s_i`.
 struct StackedFactors {
-    let b: LinearAlgebra.Matrix
+    /// `[B_1 .. B_n]` (out x R) in column-major order, as `thinQR(columnMajor:)` takes it: built
+    /// from the Float32 factors in one pass (before, a row-major stack that QR transposed again).
+    let bColumnMajor: [Double]
+    let rows: Int
+    /// R, the summed rank.
+    let width: Int
     let a: LinearAlgebra.Matrix
     /// Input i's columns of `b` (rows of `a`).
     let blocks: [Range<Int>]
     let scales: [Double]
 
     init(_ deltas: [LowRank]) {
-        b = .hstack(deltas.map { LinearAlgebra.Matrix($0.b) })
+        rows = deltas.first?.rows ?? 0
+        width = deltas.reduce(0) { $0 + $1.rank }
+        bColumnMajor = LinearAlgebra.columnMajorStack(deltas.map(\.b), rows: rows)
         a = .vstack(deltas.map { LinearAlgebra.Matrix($0.a) })
         var start = 0
         blocks = deltas.map { d in
@@ -18,6 +25,11 @@ struct StackedFactors {
             return start..<(start + d.rank)
         }
         scales = deltas.map(\.scale)
+    }
+
+    /// Thin QR of `[B_1 .. B_n]`.
+    func qrOfB() throws -> (q: LinearAlgebra.Matrix, r: LinearAlgebra.Matrix) {
+        try LinearAlgebra.thinQR(columnMajor: bColumnMajor, rows: rows, cols: width)
     }
 }
 
