@@ -125,6 +125,12 @@ final class DirectWriter: @unchecked Sendable {
                 let n = pwrite(fd, buffer + done, count - done, off_t(offset + done))
                 if n < 0 {
                     if errno == EINTR { continue }
+                    // A file system that opened the file for direct I/O but refuses the write
+                    // (EINVAL: alignment rules of its own) gets the bytes through the page cache.
+                    if errno == EINVAL {
+                        try file.write(UnsafeRawBufferPointer(start: buffer + done, count: count - done), at: offset + done)
+                        return
+                    }
                     throw SeedloraError(.io, path: file.path, "cannot write: \(FilePaths.errnoText())")
                 }
                 if n == 0 || n % Self.alignment != 0 {
