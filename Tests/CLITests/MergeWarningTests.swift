@@ -23,6 +23,9 @@ import TestSupport
     static let cases: [Case] = [
         Case(label: "all-zero result", arguments: ["--method", "ties", "--param", "density=0", "--rank", "4"] + seeds,
              expected: "the merged adapter is all zero"),
+        // Streamed (factored) path: the result screen (DeltaScreen) finds every module zero.
+        Case(label: "all-zero streamed result", arguments: ["--method", "task_arithmetic", "--param", "weights=0,0,0"] + seeds,
+             expected: "the merged adapter is all zero"),
         Case(label: "single input", arguments: [seeds[0]], expected: "only one input adapter (\(seeds[0]))"),
         Case(label: "same file twice", arguments: [seeds[0], seeds[1], seeds[0]],
              expected: "inputs 0 and 2 are the same adapter (\(seeds[0]))"),
