@@ -1,19 +1,12 @@
 #include "seedlora_gram.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define SEEDLORA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SEEDLORA_CLONES
-#endif
+#include "clones.h"
 
 // Rows of the stack converted to double at a time: a block of 256 x R doubles stays in L2 while
 // every tile of the Gram matrix reads it.
 #define BLOCK 256
-// The row sums of A have always been taken over chunks of 2048 columns; kept for the same bits.
-#define SUM_CHUNK 2048
 
 typedef double v4d __attribute__((vector_size(32)));
 
@@ -71,13 +64,13 @@ static void store_symmetric(const double *acc, size_t width, size_t total, doubl
 
 size_t seedlora_gram_scratch_count(size_t total) {
     size_t width = (total + 7) & ~(size_t)7;
-    return BLOCK * width + width * width + width;
+    return BLOCK * width + width * width;
 }
 
-// The scratch's three parts: the converted block, the padded running Gram, the running sums.
+// The scratch's two parts: the converted block and the padded running Gram.
 typedef struct {
     size_t total, width;
-    double *block, *acc, *sums;
+    double *block, *acc;
 } workspace;
 
 static workspace prepare(const seedlora_gram_part *parts, size_t count, double *scratch) {
@@ -86,7 +79,6 @@ static workspace prepare(const seedlora_gram_part *parts, size_t count, double *
     w.width = (w.total + 7) & ~(size_t)7;
     w.block = scratch;
     w.acc = scratch + BLOCK * w.width;
-    w.sums = w.acc + w.width * w.width;
     memset(scratch, 0, seedlora_gram_scratch_count(w.total) * sizeof(double));
     return w;
 }
@@ -95,7 +87,6 @@ void seedlora_gram_of_columns(const seedlora_gram_part *parts, size_t count, siz
                               double *scratch, double *gram, double *colsum) {
     workspace w = prepare(parts, count, scratch);
     if (w.total == 0) return;
-    for (size_t j = 0; j < w.total; j++) w.sums[j] = colsum[j];
     for (size_t k0 = 0; k0 < rows; k0 += BLOCK) {
         size_t n = rows - k0 < BLOCK ? rows - k0 : BLOCK;
         for (size_t k = 0; k < n; k++) {
@@ -106,39 +97,35 @@ void seedlora_gram_of_columns(const seedlora_gram_part *parts, size_t count, siz
                 for (size_t t = 0; t < parts[p].rank; t++) out[column + t] = (double)src[t];
                 column += parts[p].rank;
             }
-            // Each column's sum runs over the rows in order, as it always has.
-            for (size_t j = 0; j < w.total; j++) w.sums[j] += out[j];
+            // Each column's sum runs over the rows in order.
+            for (size_t j = 0; j < w.total; j++) colsum[j] += out[j];
         }
         block_gram(w.block, n, w.width, w.acc);
     }
     store_symmetric(w.acc, w.width, w.total, gram);
-    for (size_t j = 0; j < w.total; j++) colsum[j] = w.sums[j];
 }
 
 void seedlora_gram_of_rows(const seedlora_gram_part *parts, size_t count, size_t cols,
                            double *scratch, double *gram, double *rowsum) {
     workspace w = prepare(parts, count, scratch);
     if (w.total == 0) return;
-    // w.sums holds the current chunk's sum of each row; it is added to rowsum when the chunk ends.
+    // Each row's sum runs over its columns in order.
     for (size_t c0 = 0; c0 < cols; c0 += BLOCK) {
         size_t n = cols - c0 < BLOCK ? cols - c0 : BLOCK;
         size_t row = 0;
         for (size_t p = 0; p < count; p++) {
             for (size_t t = 0; t < parts[p].rank; t++, row++) {
                 const float *src = parts[p].data + t * parts[p].ld + c0;
-                double s = w.sums[row];
+                double s = rowsum[row];
                 for (size_t k = 0; k < n; k++) {
                     double v = (double)src[k];
                     w.block[k * w.width + row] = v;
                     s += v;
                 }
-                w.sums[row] = s;
+                rowsum[row] = s;
             }
         }
         block_gram(w.block, n, w.width, w.acc);
-        if ((c0 + n) % SUM_CHUNK == 0 || c0 + n == cols) {
-            for (size_t i = 0; i < w.total; i++) { rowsum[i] += w.sums[i]; w.sums[i] = 0; }
-        }
     }
     store_symmetric(w.acc, w.width, w.total, gram);
 }

@@ -5,11 +5,7 @@
 // No fused multiply-add: every product is rounded before it is added, as in the Swift code.
 #pragma clang fp contract(off)
 
-#if defined(__x86_64__) && defined(__clang__)
-#define SEEDLORA_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SEEDLORA_CLONES
-#endif
+#include "clones.h"
 
 // Columns per chunk: the four double scratch rows (8 KiB) stay in L1 across the input passes.
 #define CHUNK 256

@@ -4,11 +4,7 @@
 
 #pragma clang fp contract(off)
 
-#if defined(__x86_64__) && defined(__clang__)
-#define SEEDLORA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SEEDLORA_CLONES
-#endif
+#include "clones.h"
 
 SEEDLORA_CLONES
 void seedlora_stack_columns(const float *const *parts, const size_t *ranks, size_t count, size_t rows,

@@ -24,8 +24,7 @@ void seedlora_gram_of_columns(const seedlora_gram_part *parts, size_t count, siz
 
 /// The stack of `A` factors: part i is `rank_i x cols` (row-major, leading dimension `ld_i`),
 /// stacked as `Y = [A_1; ...; A_n]` (R x cols). Adds `Y Y^T` to `gram` (R x R, both triangles)
-/// and each row's sum to `rowsum`; a row is summed in order within chunks of 2048 columns and the
-/// chunk sums are added in order (as `FactorGram` has always summed them).
+/// and each row's sum, over its columns in order, to `rowsum`.
 void seedlora_gram_of_rows(const seedlora_gram_part *parts, size_t count, size_t cols,
                            double *scratch, double *gram, double *rowsum);
 

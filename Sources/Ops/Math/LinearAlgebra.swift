@@ -141,22 +141,6 @@ public enum LinearAlgebra {
         return c
     }
 
-    /// `c += op(a) op(a)^T` on a row-major block of doubles, upper triangle only (call
-    /// `symmetrize` when done). `transpose` true accumulates `a^T a` (a is k x n), else `a a^T`
-    /// (a is n x k). Used to build Gram matrices chunk by chunk from Float32 data, so no Float64
-    /// copy of a whole factor is ever written.
-    public static func accumulateGram(_ a: UnsafePointer<Double>, n: Int, k: Int, lda: Int, transpose: Bool,
-                                      into c: inout [Double]) {
-        guard n > 0, k > 0 else { return }
-        cblas_dsyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans,
-                    Int32(n), Int32(k), 1.0, a, Int32(lda), 1.0, &c, Int32(n))
-    }
-
-    /// Copies the upper triangle of an n x n row-major matrix into the lower one.
-    public static func symmetrize(_ c: inout [Double], n: Int) {
-        for i in 0..<n { for j in 0..<i { c[i * n + j] = c[j * n + i] } }
-    }
-
     /// Thin QR: `a = q r` with `q` (m x k) orthonormal columns and `r` (k x n), k = min(m, n).
     public static func thinQR(_ a: Matrix) throws -> (q: Matrix, r: Matrix) {
         var columnMajor = transposing(a.data, rows: a.rows, cols: a.cols)
@@ -164,10 +148,10 @@ public enum LinearAlgebra {
     }
 
     /// `thinQR` of the `rows x cols` matrix whose entries are `columnMajor`, column by column.
-    public static func thinQR(columnMajor: [Double], rows: Int, cols: Int) throws -> (q: Matrix, r: Matrix) {
+    /// The array is consumed: a temporary passed in is factored in place, not copied.
+    public static func thinQR(columnMajor: consuming [Double], rows: Int, cols: Int) throws -> (q: Matrix, r: Matrix) {
         precondition(columnMajor.count == rows * cols, "thinQR: data does not match the shape")
-        var work = columnMajor
-        return try thinQR(columnMajor: &work, rows: rows, cols: cols)
+        return try thinQR(columnMajor: &columnMajor, rows: rows, cols: cols)
     }
 
     /// The Float32 row-major matrices `parts` (part i: `rows x widths[i]`) side by side, as one
