@@ -47,6 +47,9 @@ public struct LowRank: Sendable, Equatable {
                data: LinearAlgebra.multiply(b.data, a.data, m: rows, k: rank, n: cols, alpha: Float(scale)))
     }
 
+    /// Whether a factor or the scale holds a NaN or an infinity.
+    public var hasNonFinite: Bool { !scale.isFinite || b.hasNonFinite || a.hasNonFinite }
+
     /// Mean, population std and Frobenius norm of the delta (exact up to Float64 rounding).
     public func moments() -> Moments {
         FactorGram([self]).moments(of: 0)

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// A dense, row-major Float32 tensor with value semantics (copy-on-write through Array).
 ///
 /// Float32 is the working type of the factors: it is what adapters are trained and stored in (or
@@ -105,6 +107,12 @@ public struct Tensor: Equatable, Sendable {
 }
 
 extension Tensor {
+    /// Whether any element is NaN or infinite (one vectorised pass; `firstNonFinite` when the
+    /// index matters).
+    public var hasNonFinite: Bool {
+        data.withUnsafeBufferPointer { seedlora_has_nonfinite($0.baseAddress, $0.count) != 0 }
+    }
+
     /// Calls `body` with the base address of every tensor's data (for C kernels that take a
     /// list of matrices).
     public static func withDataPointers<R>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>?]) -> R) -> R {

@@ -1,5 +1,3 @@
-internal import CKernels
-
 /// Whether a low-rank delta is zero, not finite, or neither: what the result warnings ("the
 /// merged adapter is all zero", "... is not finite") need, in about one pass over the factors.
 ///
@@ -21,18 +19,15 @@ public enum DeltaScreen: Sendable, Equatable {
 
     /// The screen of a dense delta.
     public init(dense: Tensor) {
-        let values = dense.data
-        if values.withUnsafeBufferPointer({ seedlora_has_nonfinite($0.baseAddress, $0.count) != 0 }) {
+        if dense.hasNonFinite {
             self = .nonFinite
         } else {
-            self = values.allSatisfy { $0 == 0 } ? .zero : .nonzero
+            self = dense.data.allSatisfy { $0 == 0 } ? .zero : .nonzero
         }
     }
 
     public init(_ delta: LowRank) {
-        let badB = delta.b.data.withUnsafeBufferPointer { seedlora_has_nonfinite($0.baseAddress, $0.count) != 0 }
-        let badA = delta.a.data.withUnsafeBufferPointer { seedlora_has_nonfinite($0.baseAddress, $0.count) != 0 }
-        if badB || badA || !delta.scale.isFinite {
+        if delta.hasNonFinite {
             self = .nonFinite
         } else if delta.scale != 0, Self.someProbeIsNonzero(delta) {
             self = .nonzero

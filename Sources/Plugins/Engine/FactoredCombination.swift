@@ -24,14 +24,14 @@ struct FactoredCombination {
         hasOffset = offsetColumn
         let width = ranks.reduce(0, +) + (offsetColumn ? 1 : 0)
         let rows = self.rows, cols = self.cols, ranks = self.ranks
-        var b = [Float](repeating: 0, count: rows * width)
-        b.withUnsafeMutableBufferPointer { dst in
+        // Every entry is written: the inputs' columns by the kernel, then the offset column.
+        b = [Float](unsafeUninitializedCapacity: rows * width) { dst, initialized in
             Tensor.withDataPointers(deltas.map(\.b)) { parts in
                 seedlora_stack_columns(parts, ranks, parts.count, rows, dst.baseAddress, width)
             }
             if offsetColumn { for i in 0..<rows { dst[i * width + width - 1] = 1 } }
+            initialized = rows * width
         }
-        self.b = b
         a = [Float](unsafeUninitializedCapacity: width * cols) { dst, initialized in
             guard let base = dst.baseAddress else { return }
             var row = 0
@@ -125,4 +125,3 @@ enum CommonParameters {
     static let weights = ParameterSpec("weights", .realPerInput(-1e6...1e6), default: .reals([1]),
                                        doc: "weight of each input (comma list in input order)")
 }
-

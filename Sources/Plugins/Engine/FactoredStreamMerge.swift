@@ -6,16 +6,16 @@ import Ops
 /// same pass), merged while its factors are in cache, appended to the export, and its pages
 /// released; so resident memory is a few modules whatever the model's size. Each core takes the
 /// next module when it is free (`OrderedStream`), and the one that finds the next module in
-/// order ready appends it, so appending overlaps merging, and the disk writes (started early,
-/// see `SafetensorsStreamWriter`) overlap both. The
-/// bytes written are those of the in-memory path (`PeftExport.write(into:)`).
+/// order ready appends it, so appending overlaps merging, and the disk writes (direct I/O, see
+/// `SafetensorsStreamWriter`) overlap both. The bytes written are those of the in-memory path
+/// (`PeftExport.write(into:)`).
 ///
 /// It applies to module-local strategies (those with a per-module dense equivalent: a method
 /// that needs every module at once, like `seedlora stats=adapter`, has none), a PEFT export, no
 /// recipe and no base model, on inputs that a plain merge accepts and whose modules all have the
 /// same input ranks (so the export rank is known from the first module). Anything else returns
-/// nil (before a byte is written, or when a later module's rank exceeds the first's), and the pipeline takes its in-memory path, which also gives
-/// every refusal its usual message.
+/// nil (before a byte is written, or when a later module's rank exceeds the first's), and the
+/// pipeline takes its in-memory path, which also gives every refusal its usual message.
 enum FactoredStreamMerge {
     private struct Abandon: Error {}
 

@@ -111,7 +111,7 @@ public enum RankReduction {
     public static func reduce(_ modules: [PeftExport.Module], rank k: Int,
                               cancellation: Cancellation = Cancellation()) throws -> ([PeftExport.Module], Report) {
         let results = try ConcurrentMap.run(modules, cancellation: cancellation) { module -> (PeftExport.Module, Double) in
-            if NonFiniteMerge.hasNonFinite(module.delta) {
+            if module.delta.hasNonFinite {
                 return (PeftExport.Module(name: module.name, kind: module.kind, delta: NonFiniteMerge.nanDelta(shape: module.delta.shape, rank: k)), .nan)
             }
             let svd = try LowRankSVD(module.delta)

@@ -53,9 +53,7 @@ public final class InnerProductRecord: Sendable {
     public var value: [Double]? { stored.withLock { $0 } }
 
     func record(_ geometry: any DeltaGeometry) {
-        let n = geometry.count
-        var gram = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in i..<n { gram[i * n + j] = geometry.inner(i, j) } }
+        let gram = MergeWarnings.innerProducts(geometry)
         stored.withLock { $0 = gram }
     }
 }

@@ -74,10 +74,14 @@ public enum MergeWarnings {
     /// One module's inner products `<tau_i, tau_j>` of the inputs' LoRA parts (DoRA magnitudes
     /// aside: the LoRA parts show whether the inputs agree), `n x n` with the upper triangle filled.
     public static func moduleGram(_ deltas: [LowRank]) -> [Double] {
-        let n = deltas.count
+        innerProducts(FactorGram(deltas))
+    }
+
+    /// The inner products of `geometry`'s deltas, `n x n` with the upper triangle filled.
+    static func innerProducts(_ geometry: any DeltaGeometry) -> [Double] {
+        let n = geometry.count
         var gram = [Double](repeating: 0, count: n * n)
-        let g = FactorGram(deltas)
-        for i in 0..<n { for j in i..<n { gram[i * n + j] = g.inner(i, j) } }
+        for i in 0..<n { for j in i..<n { gram[i * n + j] = geometry.inner(i, j) } }
         return gram
     }
 

@@ -7,7 +7,7 @@ import Ops
 public enum NonFiniteMerge {
     /// Whether any factor, scale or DoRA magnitude of module `group` is non-finite.
     public static func isAffected(_ group: ModuleGroup) -> Bool {
-        group.deltas.contains(where: hasNonFinite) || group.magnitudes.contains { $0?.firstNonFinite() != nil }
+        group.deltas.contains(where: \.hasNonFinite) || group.magnitudes.contains { $0?.hasNonFinite == true }
     }
 
     /// The indices of the modules whose inputs hold a non-finite value.
@@ -15,9 +15,6 @@ public enum NonFiniteMerge {
         input.modules.indices.filter { isAffected(input.modules[$0]) }
     }
 
-    public static func hasNonFinite(_ l: LowRank) -> Bool {
-        !l.scale.isFinite || l.b.firstNonFinite() != nil || l.a.firstNonFinite() != nil
-    }
 
     /// A rank-`rank` delta of `shape` whose every element is NaN.
     public static func nanDelta(shape: [Int], rank: Int) -> LowRank {
@@ -38,7 +35,7 @@ public enum NonFiniteMerge {
             return input.modules.map { nanDelta(shape: $0.shape, rank: $0.deltas.first?.rank ?? 1) }
         }
         return merged.enumerated().map { i, delta in
-            affected.contains(i) && !hasNonFinite(delta) ? nanDelta(shape: delta.shape, rank: delta.rank) : delta
+            affected.contains(i) && !delta.hasNonFinite ? nanDelta(shape: delta.shape, rank: delta.rank) : delta
         }
     }
 
@@ -56,7 +53,7 @@ public enum NonFiniteMerge {
 
         /// Modules with a non-finite factor or scale go the whole-module way above (nil here).
         public func mergeRowBlocks(_ module: FactoredDenseModule) throws -> Tensor? {
-            guard !module.factors.contains(where: NonFiniteMerge.hasNonFinite) else { return nil }
+            guard !module.factors.contains(where: \.hasNonFinite) else { return nil }
             return try inner.mergeRowBlocks(module)
         }
     }

@@ -19,9 +19,9 @@ struct CoreSpace {
     let cores: [LinearAlgebra.Matrix]
 
     init(_ deltas: [LowRank]) throws {
-        let stacked = StackedFactors(deltas)
+        let stacked = try StackedFactors(deltas)
         // [B_1 .. B_n] = Q_b R_b, R_b = P S W^T: U = Q_b P and U^T B_i = P^T R_b[:, block i].
-        let (qb, rb) = try stacked.qrOfB()
+        let (qb, rb) = stacked.qrOfB
         let (pb, _, _) = try LinearAlgebra.svd(rb)
         u = LinearAlgebra.matmul(qb, pb)
         let left = LinearAlgebra.matmul(pb, rb, transposeA: true)   // U^T [B_1 .. B_n], kb x R

@@ -18,8 +18,8 @@ struct KnotsSpace {
     let factors: [LinearAlgebra.Matrix]
 
     init(_ deltas: [LowRank]) throws {
-        let stacked = StackedFactors(deltas)
-        let (qb, rb) = try stacked.qrOfB()
+        let stacked = try StackedFactors(deltas)
+        let (qb, rb) = stacked.qrOfB
         // (s_i A_i)^T = Q_i R_i, so tau_i = Q_b (R_b[:, block i] R_i^T) Q_i^T.
         var middle: [LinearAlgebra.Matrix] = []
         var qs: [LinearAlgebra.Matrix] = []

@@ -3,21 +3,19 @@ import Ops
 /// The stored factors of one module's inputs, in Float64: `[B_1 .. B_n]` (out x R) and
 /// `[A_1; ..; A_n]` (R x in), with each input's block of R = sum r_i and its scale `s_i`.
 struct StackedFactors {
-    /// `[B_1 .. B_n]` (out x R) in column-major order, as `thinQR(columnMajor:)` takes it: built
-    /// from the Float32 factors in one pass (before, a row-major stack that QR transposed again).
-    let bColumnMajor: [Double]
-    let rows: Int
-    /// R, the summed rank.
-    let width: Int
+    /// Thin QR of `[B_1 .. B_n]` (out x R), the only use of the stacked `B`: the stack is built
+    /// in LAPACK's column-major Float64 layout in one pass over the Float32 factors.
+    let qrOfB: (q: LinearAlgebra.Matrix, r: LinearAlgebra.Matrix)
     let a: LinearAlgebra.Matrix
     /// Input i's columns of `b` (rows of `a`).
     let blocks: [Range<Int>]
     let scales: [Double]
 
-    init(_ deltas: [LowRank]) {
-        rows = deltas.first?.rows ?? 0
-        width = deltas.reduce(0) { $0 + $1.rank }
-        bColumnMajor = LinearAlgebra.columnMajorStack(deltas.map(\.b), rows: rows)
+    init(_ deltas: [LowRank]) throws {
+        let rows = deltas.first?.rows ?? 0
+        let width = deltas.reduce(0) { $0 + $1.rank }
+        qrOfB = try LinearAlgebra.thinQR(columnMajor: LinearAlgebra.columnMajorStack(deltas.map(\.b), rows: rows),
+                                         rows: rows, cols: width)
         a = .vstack(deltas.map { LinearAlgebra.Matrix($0.a) })
         var start = 0
         blocks = deltas.map { d in
@@ -25,11 +23,6 @@ struct StackedFactors {
             return start..<(start + d.rank)
         }
         scales = deltas.map(\.scale)
-    }
-
-    /// Thin QR of `[B_1 .. B_n]`.
-    func qrOfB() throws -> (q: LinearAlgebra.Matrix, r: LinearAlgebra.Matrix) {
-        try LinearAlgebra.thinQR(columnMajor: bColumnMajor, rows: rows, cols: width)
     }
 }
 

@@ -61,7 +61,7 @@ public final class SafetensorsStreamWriter {
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         file = try AtomicFile(path: path)
         direct = 8 + headerBytes.count + offset >= Self.directThreshold ? DirectWriter(file: file) : nil
-        pending.reserveCapacity(Self.writeSize)
+        if direct == nil { pending.reserveCapacity(Self.writeSize) }
         try write(withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { Array($0) })
         try write(headerBytes)
     }
