@@ -116,16 +116,23 @@ enum FactoredStreamMerge {
                                     cancellation: Cancellation) throws -> MergedModule {
         var deltas: [LowRank] = []
         var kind = ModuleKind.linear
+        var screenedFinite = true
         for index in plan.indices {
             let module = try index.load(name)
-            if !request.allowNonFinite, let bad = module.nonFinite {
-                throw SeedloraError(path: index.weightsPath,
-                    "module \(name): non-finite weight \(bad); refusing to merge (pass --allow-nonfinite to merge anyway)")
+            if let bad = module.nonFinite {
+                guard request.allowNonFinite else {
+                    throw SeedloraError(path: index.weightsPath,
+                        "module \(name): non-finite weight \(bad); refusing to merge (pass --allow-nonfinite to merge anyway)")
+                }
+                screenedFinite = false
             }
             deltas.append(module.delta)
             kind = module.kind
         }
-        let group = ModuleGroup(name: name, kind: kind, deltas: deltas, magnitudes: deltas.map { _ in nil })
+        // The load screened every factor (and these inputs have no DoRA magnitudes, see Plan).
+        let knownFinite = screenedFinite && deltas.allSatisfy { $0.scale.isFinite }
+        let group = ModuleGroup(name: name, kind: kind, deltas: deltas, magnitudes: deltas.map { _ in nil },
+                                knownFinite: knownFinite)
         // Its position in the full module list keys its random streams, as in the in-memory path.
         let input = MergeInput(adapters: skeletons, modules: [group], base: nil, positions: [position])
         let merged = try MergeEngine.run(strategy, on: input, cancellation: cancellation)

@@ -32,12 +32,17 @@ public struct ModuleGroup: Sendable {
     public var hasDoRA: Bool { magnitudes.contains { $0 != nil } }
     /// The inputs' inner products, when the strategy computed them on the way.
     public let innerProducts = InnerProductRecord()
+    /// True when whoever built the group already found every factor, scale and magnitude finite
+    /// (the streamed merge screens factors while loading them), so `NonFiniteMerge` need not
+    /// scan them again. False means "not known", never "not finite".
+    public let knownFinite: Bool
 
-    public init(name: String, kind: ModuleKind, deltas: [LowRank], magnitudes: [Tensor?]? = nil) {
+    public init(name: String, kind: ModuleKind, deltas: [LowRank], magnitudes: [Tensor?]? = nil, knownFinite: Bool = false) {
         self.name = name
         self.kind = kind
         self.deltas = deltas
         self.magnitudes = magnitudes ?? Array(repeating: nil, count: deltas.count)
+        self.knownFinite = knownFinite
     }
 }
 

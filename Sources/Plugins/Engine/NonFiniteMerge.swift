@@ -7,7 +7,8 @@ import Ops
 public enum NonFiniteMerge {
     /// Whether any factor, scale or DoRA magnitude of module `group` is non-finite.
     public static func isAffected(_ group: ModuleGroup) -> Bool {
-        group.deltas.contains(where: \.hasNonFinite) || group.magnitudes.contains { $0?.hasNonFinite == true }
+        if group.knownFinite { return false }
+        return group.deltas.contains(where: \.hasNonFinite) || group.magnitudes.contains { $0?.hasNonFinite == true }
     }
 
     /// The indices of the modules whose inputs hold a non-finite value.
