@@ -83,6 +83,50 @@ struct SafetensorsTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["mixed.safetensors"])
     }
 
+    /// bf16 tensors of a file past the direct-I/O threshold are encoded straight into the aligned
+    /// buffers, piece by piece across buffer boundaries: every tensor's bytes must be those the
+    /// in-memory encoder gives (odd counts put the boundaries mid-tensor at every phase).
+    @Test func streamWriterEncodesBF16StraightIntoDirectBuffers() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(dir) }
+        let counts = [3, 2_097_153, 7, 33_554_431, 1_048_577]
+        let tensors = counts.enumerated().map { i, n in Tensor(uncheckedShape: [n], data: Self.varied(n, offset: Float(i + 1))) }
+        let path = dir + "/large.safetensors"
+        try SafetensorsWriter.write(tensors.enumerated().map { .init(name: "t\($0)", tensor: $1, dtype: .bf16) }, to: path)
+        let file = try SafetensorsFile(path: path)
+        for (i, tensor) in tensors.enumerated() {
+            var expected: [UInt8] = []
+            try tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: .bf16, into: &expected) }
+            guard let entry = file.entry("t\(i)") else { Issue.record("t\(i) missing"); continue }
+            #expect(entry.dtype == .bf16)
+            let same = file.withRawBytes(entry) { raw in
+                expected.withUnsafeBytes { want in
+                    guard let a = raw.baseAddress, let b = want.baseAddress, raw.count == want.count else { return false }
+                    return memcmp(a, b, raw.count) == 0
+                }
+            }
+            #expect(same, "tensor t\(i)")
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 >= 64 << 20)
+    }
+
+    /// `n` values that round to many different bf16 numbers (ties included): 28,693 distinct
+    /// ones repeated, copied in doubling runs (an element loop takes seconds in a debug build).
+    static func varied(_ n: Int, offset: Float) -> [Float] {
+        [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            let period = min(n, 4099 * 7)
+            for k in 0..<period { base[k] = offset + Float(k % 4099) * 0.000_173 - Float(k % 7) }
+            var filled = period
+            while filled < n {
+                let run = min(filled, n - filled)
+                (base + filled).update(from: base, count: run)
+                filled += run
+            }
+            initialized = n
+        }
+    }
+
     @Test func readsBF16AdapterExactly() throws {
         let file = try SafetensorsFile(path: Fixtures.adapter("taskA_bf16_seed42") + "/adapter_model.safetensors")
         #expect(file.entries.allSatisfy { $0.dtype == .bf16 })

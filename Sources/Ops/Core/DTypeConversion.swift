@@ -42,6 +42,12 @@ public enum DTypeConversion {
         }
     }
 
+    /// Writes the bf16 bits of `values` into `out` (at least `2 * values.count` bytes).
+    static func encodeBF16(_ values: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawBufferPointer) {
+        guard let source = values.baseAddress, let destination = out.baseAddress, out.count >= 2 * values.count else { return }
+        seedlora_encode_bf16(source, values.count, destination.assumingMemoryBound(to: UInt16.self))
+    }
+
     /// Encodes Float32 values as `dtype` bytes, appending to `out`.
     public static func encode(_ values: UnsafeBufferPointer<Float>, as dtype: DType, into out: inout [UInt8]) throws {
         let start = out.count

@@ -81,6 +81,30 @@ final class DirectWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes `byteCount` bytes that `produce(destination, offset)` makes straight in the aligned
+    /// buffers: it fills `destination` with the piece's bytes `offset ..< offset + destination.count`,
+    /// always a multiple of `granularity` (the element size; `byteCount` must be one too). An
+    /// encoded tensor so skips its copy from a temporary array into the buffers.
+    func write(byteCount: Int, granularity: Int, produce: (UnsafeMutableRawBufferPointer, Int) -> Void) throws {
+        var done = 0
+        while done < byteCount {
+            let n = min(byteCount - done, Self.bufferSize - filled) / granularity * granularity
+            if n == 0 {
+                // Less than one element of room left in this buffer: that element goes by copy.
+                let element = UnsafeMutableRawBufferPointer.allocate(byteCount: granularity, alignment: 16)
+                defer { element.deallocate() }
+                produce(element, done)
+                try write(UnsafeRawBufferPointer(element))
+                done += granularity
+                continue
+            }
+            produce(UnsafeMutableRawBufferPointer(start: buffers[current] + filled, count: n), done)
+            filled += n
+            done += n
+            if filled == Self.bufferSize { try submit(count: filled) }
+        }
+    }
+
     /// Writes what is buffered and waits for every write: the whole blocks directly, the last
     /// partial block through the ordinary descriptor. Call once, after the last `write`.
     func finish() throws {

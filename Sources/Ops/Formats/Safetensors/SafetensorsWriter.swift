@@ -71,6 +71,14 @@ public final class SafetensorsStreamWriter {
         let entry = try expectNext(count: tensor.count)
         if entry.dtype == .f32 {
             try tensor.data.withUnsafeBytes { try write($0) }
+        } else if entry.dtype == .bf16, let direct {
+            // Encoded straight into the direct-I/O buffers: no temporary array, no copy.
+            try tensor.data.withUnsafeBufferPointer { values in
+                try direct.write(byteCount: values.count * 2, granularity: 2) { destination, offset in
+                    DTypeConversion.encodeBF16(UnsafeBufferPointer(rebasing: values[(offset / 2)...].prefix(destination.count / 2)),
+                                               into: destination)
+                }
+            }
         } else {
             buffer.removeAll(keepingCapacity: true)
             try tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: entry.dtype, into: &buffer) }
