@@ -76,6 +76,39 @@ struct MergeCommandTests {
         }
     }
 
+    /// Without --dtype, a merge of bf16 adapters is stored as bf16 (and says so), on the streamed
+    /// path, the in-memory one (stats=adapter) and as dense deltas; the same bytes as asking for
+    /// bf16. Any input that is not bf16, or --dtype f32, gives f32 and no note.
+    @Test(arguments: [
+        (["--method", "seedlora"], "adapter_model.safetensors"),
+        (["--method", "seedlora", "--param", "stats=adapter"], "adapter_model.safetensors"),
+        (["--method", "ties", "--format", "delta"], "delta.safetensors"),
+    ])
+    func bf16InputsAreStoredAsBF16UnlessAsked(_ method: [String], _ file: String) throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let bf16 = Fixtures.adapter("taskA_bf16_seed42"), f32 = Fixtures.adapter("taskA_seed42")
+        func merge(_ inputs: [String], _ extra: [String], _ name: String) throws -> (dtypes: Set<DType>, stderr: String, bytes: Data) {
+            let out = tmp + "/" + name
+            let result = try CLIRunner.run(["merge"] + method + inputs + ["--out", out] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let path = out + "/" + file
+            return (Set(try SafetensorsFile(path: path).entries.map(\.dtype)), result.stderr,
+                    try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let note = "stored as bf16 like the inputs; --dtype f32 keeps the merged factors unrounded"
+        let byDefault = try merge([bf16, bf16], [], "default")
+        #expect(byDefault.dtypes == [.bf16])
+        #expect(byDefault.stderr.contains(note), "\(byDefault.stderr)")
+        let asked = try merge([bf16, bf16], ["--dtype", "bf16"], "asked")
+        #expect(asked.bytes == byDefault.bytes)
+        #expect(!asked.stderr.contains(note))
+        let full = try merge([bf16, bf16], ["--dtype", "f32"], "f32")
+        #expect(full.dtypes == [.f32] && !full.stderr.contains(note))
+        let mixed = try merge([bf16, f32], [], "mixed")
+        #expect(mixed.dtypes == [.f32] && !mixed.stderr.contains(note))
+    }
+
     @Test func maxRankRefusesAndWritesNothing() throws {
         let tmp = try Fixtures.temporaryDirectory()
         defer { FilePaths.removeTree(tmp) }

@@ -80,7 +80,7 @@ extension Session {
         var card = SeedStrategyRunner.card(strategy, weights: weights, extra: extra, inputs: inputs)
         card.seed = request.seed == 0 ? nil : request.seed
         adapter.card = card
-        try ExportBuiltins.write(adapter, to: request.output, format: request.format, rank: request.rank, dtype: request.dtype ?? .f32,
+        try ExportBuiltins.write(adapter, to: request.output, format: request.format, rank: request.rank, dtype: request.exportDType(inputs: input.adapters).dtype,
                                  force: request.replace, base: request.base, .commandLine, cancellation: cancellation)
         let norms = modules.map { module -> Double in
             if case let .dense(t) = module.form { return t.data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }

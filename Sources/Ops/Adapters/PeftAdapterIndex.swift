@@ -24,6 +24,8 @@ public struct PeftAdapterIndex: Sendable {
         public let rank: Int
         /// Whether it has a LoRA bias or a DoRA magnitude (which a plain merge refuses).
         public let hasExtras: Bool
+        /// How the factors are stored (A's dtype, as `AdapterModule.dtype`).
+        public let dtype: DType
     }
 
     public init(directory: String) throws {
@@ -65,6 +67,6 @@ public struct PeftAdapterIndex: Sendable {
         let kind: ModuleKind = entry.embedding ? .embedding : (config.fanInFanOut ? .fanInFanOut : .linear)
         let (rows, cols) = kind.isTransposed ? (a.shape[1], b.shape[0]) : (b.shape[0], a.shape[1])
         return Layout(kind: kind, rows: rows, cols: cols, rank: a.shape[0],
-                      hasExtras: entry.bias != nil || entry.magnitude != nil)
+                      hasExtras: entry.bias != nil || entry.magnitude != nil, dtype: a.dtype)
     }
 }

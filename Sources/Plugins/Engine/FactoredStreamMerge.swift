@@ -31,7 +31,8 @@ enum FactoredStreamMerge {
         var clock = PhaseClock()
         AllocatorTuning.reuseLargeBlocks()
         let directory = try AtomicDirectory(path: request.output, replace: request.replace)
-        var export = PeftExport(modules: [], dtype: request.dtype ?? .f32, template: plan.indices.first?.config,
+        let (storedAs, dtypeNote) = request.exportDType(storedAs: plan.inputDTypes)
+        var export = PeftExport(modules: [], dtype: storedAs, template: plan.indices.first?.config,
                                 modelCard: MergePipeline.card(request, info: entry.info, resolved: resolved, notes: []))
         if let first = request.inputs.first { export.relocateBaseModel(from: first, to: request.output) }
         let skeletons = plan.indices.map { PeftAdapter(index: $0, modules: []) }
@@ -86,6 +87,7 @@ enum FactoredStreamMerge {
                            moduleCount: names.count, format: .peft, exportedRank: rank, exportedDType: export.dtype,
                            energy: request.rank == nil ? nil : RankReduction.Report(energies: energies),
                            phases: clock.phases, files: ["adapter_model.safetensors", "adapter_config.json", "README.md"])
+        report.notes = dtypeNote.map { [$0] } ?? []
         report.isAllZero = MergeWarnings.isAllZero(screens)
         report.warnings = MergeWarnings.inputs(weightsPaths: plan.indices.map(\.weightsPath), shown: request.inputs, gram: gram)
             + MergeWarnings.result(screens: screens)
@@ -161,6 +163,8 @@ enum FactoredStreamMerge {
         let slots: [PeftExportStream.Slot]
         /// Bytes of one input's tensors per module, on average.
         let bytesPerModule: Int
+        /// How every input stores each module's factors.
+        let inputDTypes: [DType]
 
         /// Nil (or an error) when the in-memory path should take the merge.
         init?(_ paths: [String]) throws {
@@ -171,6 +175,7 @@ enum FactoredStreamMerge {
             guard let first = indices.first else { return nil }
             names = first.moduleNames
             var slots: [PeftExportStream.Slot] = []
+            var inputDTypes: [DType] = []
             var inputRanks: [Int]?
             for name in names {
                 var layouts: [PeftAdapterIndex.Layout] = []
@@ -182,6 +187,7 @@ enum FactoredStreamMerge {
                 guard let reference = layouts.first,
                       layouts.allSatisfy({ ($0.kind, $0.rows, $0.cols) == (reference.kind, reference.rows, reference.cols) })
                 else { return nil }
+                inputDTypes += layouts.map(\.dtype)
                 let ranks = layouts.map(\.rank)
                 if let inputRanks, inputRanks != ranks { return nil }
                 inputRanks = ranks
@@ -192,6 +198,7 @@ enum FactoredStreamMerge {
                       PeftAdapter(index: index, modules: []).mergeRefusal(withBase: false) == nil else { return nil }
             }
             self.slots = slots
+            self.inputDTypes = inputDTypes
             bytesPerModule = names.isEmpty ? 0 : first.tensorBytes / names.count
         }
     }

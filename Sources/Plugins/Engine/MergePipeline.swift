@@ -21,7 +21,8 @@ public struct MergeRequest: Sendable {
     public var format = Format.peft
     public var rank: Int?
     public var maxRank: Int?
-    /// Stored dtype: f32 by default for peft/delta; the base's dtype for model.
+    /// Stored dtype; nil: bf16 when every input is stored as bf16, else f32 (`ExportDType.matching`),
+    /// and the base's dtype for model.
     public var dtype: DType?
     public var base: String?
     public var seed: UInt64 = 0
@@ -88,6 +89,9 @@ public enum MergePipeline {
         var exportedRank: Int?, energy: RankReduction.Report?, dtype: DType?
         var files: [String] = []
         let card = Self.card(request, info: entry.info, resolved: resolved, parameterSets: groups.count, notes: input.notes)
+        var notes = input.notes
+        let (storedAs, dtypeNote) = request.exportDType(inputs: input.adapters)
+        if request.format != .model, let dtypeNote { notes.append(dtypeNote) }
 
         try Exporter.export(to: request.output, force: request.replace, .commandLine) { directory in
             switch request.format {
@@ -98,7 +102,7 @@ public enum MergePipeline {
                 let modules = merge.scaled(by: groups)
                 energy = merge.energy
                 if request.format == .mlx {
-                    let export = MlxExport(modules: modules, dtype: request.dtype ?? .f32, inputs: input.adapters, modelCard: card)
+                    let export = MlxExport(modules: modules, dtype: storedAs, inputs: input.adapters, modelCard: card)
                     try Exporter.checkMaxRank(export.rank, maxRank: request.maxRank, output: request.output)
                     try export.write(into: directory)
                     clock.mark("write")
@@ -107,7 +111,7 @@ public enum MergePipeline {
                     screens = modules.map { DeltaScreen($0.delta) }
                     break
                 }
-                let export = try Exporter.writePeft(modules, dtype: request.dtype ?? .f32, template: input.adapters.first?.config,
+                let export = try Exporter.writePeft(modules, dtype: storedAs, template: input.adapters.first?.config,
                                                     firstInput: request.inputs.first, maxRank: request.maxRank, card: card, into: directory)
                 screens = modules.map { DeltaScreen($0.delta) }
                 clock.mark("write")
@@ -116,7 +120,7 @@ public enum MergePipeline {
                 files = Exporter.peftFiles
 
             case .delta:
-                let type = request.dtype ?? .f32
+                let type = storedAs
                 try Exporter.writeDelta(modules: input.modules.map { ($0.name, $0.shape) }, dtype: type, card: card, into: directory) { append in
                     try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
                         screens.append(DeltaScreen(dense: tensor))
@@ -159,7 +163,7 @@ public enum MergePipeline {
         warnings += MergeWarnings.result(screens: screens)
         var report = MergeReport(info: entry.info, parameters: resolved, parameterSets: groups.count, inputCount: input.inputCount,
                            moduleCount: input.modules.count, format: request.format, exportedRank: exportedRank,
-                           exportedDType: dtype, energy: energy, phases: clock.phases, files: files, notes: input.notes)
+                           exportedDType: dtype, energy: energy, phases: clock.phases, files: files, notes: notes)
         report.warnings = warnings
         report.isAllZero = MergeWarnings.isAllZero(screens)
         return report

@@ -76,7 +76,7 @@ public enum Sweep {
                     point.parameters = plan.points[index]
                     point.output = request.output + "/" + name
                     let modules = merge.scaled(by: plan.lambdas[index])
-                    var export = PeftExport(modules: modules, dtype: request.dtype ?? .f32, template: input.adapters.first?.config,
+                    var export = PeftExport(modules: modules, dtype: request.exportDType(inputs: input.adapters).dtype, template: input.adapters.first?.config,
                                             modelCard: MergePipeline.card(point, info: entry.info, resolved: plan.resolved[index], notes: input.notes))
                     if let first = request.inputs.first { export.relocateBaseModel(from: first, to: point.output) }
                     try Exporter.checkMaxRank(export.rank, maxRank: request.maxRank, output: point.output)

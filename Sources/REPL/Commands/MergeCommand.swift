@@ -56,7 +56,7 @@ struct MergeCommand: ParsableCommand {
             completion: .directory)
     var base: String?
 
-    @Option(name: .long, help: "Stored dtype (default f32; the base's dtype for --format model).")
+    @Option(name: .long, help: "Stored dtype (default: bf16 when every input is stored as bf16, else f32; the base's dtype for --format model).")
     var dtype: ExportDType?
 
     @Option(name: .long, help: "Seed of the random masks (dare_*, della*) and of randomized SVD.")
