@@ -109,6 +109,23 @@ struct MergeCommandTests {
         #expect(mixed.dtypes == [.f32] && !mixed.stderr.contains(note))
     }
 
+    /// A merged factor beyond f16's range would be stored as inf: the export is refused, naming
+    /// the tensor, and nothing is left behind.
+    @Test func f16OverflowIsRefusedNotStoredAsInf() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let result = try CLIRunner.run(["merge", "--method", "linear"] + Fixtures.seedPaths
+            + ["--param", "weights=1e6,1e6,1e6", "--param", "normalize=false", "--dtype", "f16", "--out", tmp + "/x"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("outside float16's range (largest 65504)"), "\(result.stderr)")
+        #expect(result.stderr.contains(".lora_"), "names the tensor: \(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+        // The same merge in bf16 (f32's range) is fine.
+        let bf16 = try CLIRunner.run(["merge", "--method", "linear"] + Fixtures.seedPaths
+            + ["--param", "weights=1e6,1e6,1e6", "--param", "normalize=false", "--dtype", "bf16", "--out", tmp + "/y", "--quiet"])
+        #expect(bf16.status == 0, "\(bf16.stderr)")
+    }
+
     @Test func maxRankRefusesAndWritesNothing() throws {
         let tmp = try Fixtures.temporaryDirectory()
         defer { FilePaths.removeTree(tmp) }

@@ -66,11 +66,18 @@ public enum DTypeConversion {
             encoded.withUnsafeBytes { out.append(contentsOf: $0) }
         case .f16:
             out.append(contentsOf: repeatElement(0, count: values.count * 2))
+            // A finite value beyond f16's range (65504, rounding included) would be stored as inf:
+            // refused, never written silently.
+            var overflow: Int?
             out.withUnsafeMutableBytes { bytes in
                 for i in 0..<values.count {
                     let bits = HalfPrecision.floatToF16(values[i])
+                    if bits & 0x7FFF == 0x7C00, values[i].isFinite, overflow == nil { overflow = i }
                     bytes.storeBytes(of: bits.littleEndian, toByteOffset: start + 2 * i, as: UInt16.self)
                 }
+            }
+            if let i = overflow {
+                throw SeedloraError("value \(values[i]) at index \(i) is outside float16's range (largest 65504); store as bf16 or f32 instead")
             }
         case .f64:
             out.append(contentsOf: repeatElement(0, count: values.count * 8))

@@ -81,7 +81,11 @@ public final class SafetensorsStreamWriter {
             }
         } else {
             buffer.removeAll(keepingCapacity: true)
-            try tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: entry.dtype, into: &buffer) }
+            do {
+                try tensor.data.withUnsafeBufferPointer { try DTypeConversion.encode($0, as: entry.dtype, into: &buffer) }
+            } catch let error as SeedloraError {
+                throw SeedloraError(path: path, "tensor '\(entry.name)': \(error.message)")
+            }
             try buffer.withUnsafeBytes { try write($0) }
         }
     }
