@@ -14,7 +14,21 @@ public struct FactoredSVD: Sendable {
 
     public init(b: LinearAlgebra.Matrix, a: LinearAlgebra.Matrix) throws {
         precondition(b.cols == a.rows, "FactoredSVD: factors do not chain")
-        let (qb, rb) = try LinearAlgebra.thinQR(b)
+        try self.init(qrOfB: LinearAlgebra.thinQR(b), a: a)
+    }
+
+    /// The SVD of `[B_1 .. B_n] @ a` for Float32 factors `parts` (part i: `rows x r_i`), stacked
+    /// in one pass straight into the column-major layout LAPACK reads: the numbers of
+    /// `init(b: .hstack(...), a:)` without its row-major copy and transpose.
+    public init(stacking parts: [Tensor], rows: Int, a: LinearAlgebra.Matrix) throws {
+        let width = parts.reduce(0) { $0 + $1.cols }
+        precondition(width == a.rows, "FactoredSVD: factors do not chain")
+        try self.init(qrOfB: LinearAlgebra.thinQR(columnMajor: LinearAlgebra.columnMajorStack(parts, rows: rows),
+                                                  rows: rows, cols: width), a: a)
+    }
+
+    private init(qrOfB: (q: LinearAlgebra.Matrix, r: LinearAlgebra.Matrix), a: LinearAlgebra.Matrix) throws {
+        let (qb, rb) = qrOfB
         let (qa, ra) = try LinearAlgebra.thinQR(transposeOf: a)
         let core = LinearAlgebra.matmul(rb, ra, transposeB: true)
         let (p, values, wt) = try LinearAlgebra.svd(core)

@@ -43,6 +43,28 @@ extension LinearAlgebra.Matrix {
         return out
     }
 
+    /// `[f_1 A_1; f_2 A_2; ..]` in Float64 from Float32 matrices with the same column count, in
+    /// one pass: the numbers of `vstack(parts.map { Matrix($0).scaled(by: f) })` without its
+    /// three copies.
+    public static func vstack(_ parts: [Tensor], scaledBy factors: [Double]) -> LinearAlgebra.Matrix {
+        let cols = parts.first?.cols ?? 0
+        precondition(parts.allSatisfy { $0.cols == cols } && factors.count == parts.count, "vstack: shapes differ")
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        let data = [Double](unsafeUninitializedCapacity: rows * cols) { dst, initialized in
+            var at = 0
+            for (part, factor) in zip(parts, factors) {
+                part.data.withUnsafeBufferPointer { src in
+                    for x in src {
+                        dst[at] = Double(x) * factor
+                        at += 1
+                    }
+                }
+            }
+            initialized = at
+        }
+        return LinearAlgebra.Matrix(rows: rows, cols: cols, data: data)
+    }
+
     /// `[m_1; m_2; ..]`: matrices with the same column count on top of each other.
     public static func vstack(_ blocks: [LinearAlgebra.Matrix]) -> LinearAlgebra.Matrix {
         let cols = blocks.first?.cols ?? 0

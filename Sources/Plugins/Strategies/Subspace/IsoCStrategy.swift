@@ -47,11 +47,8 @@ public struct IsoCStrategy: FactoredMergeStrategy {
 enum SubspaceSum {
     /// The thin SVD of `sum_i w_i tau_i` (rank <= sum r_i), without forming it.
     static func svd(_ deltas: [LowRank], weights: [Double]) throws -> FactoredSVD {
-        let b = LinearAlgebra.Matrix.hstack(deltas.map { LinearAlgebra.Matrix($0.b) })
-        let a = LinearAlgebra.Matrix.vstack(zip(deltas, weights).map { delta, w in
-            LinearAlgebra.Matrix(delta.a).scaled(by: w * delta.scale)
-        })
-        return try FactoredSVD(b: b, a: a)
+        let a = LinearAlgebra.Matrix.vstack(deltas.map(\.a), scaledBy: zip(deltas, weights).map { $1 * $0.scale })
+        return try FactoredSVD(stacking: deltas.map(\.b), rows: deltas.first?.rows ?? 0, a: a)
     }
 
     /// The arithmetic mean (0 for no values).
