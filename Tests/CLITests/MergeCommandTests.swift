@@ -109,6 +109,22 @@ struct MergeCommandTests {
         #expect(mixed.dtypes == [.f32] && !mixed.stderr.contains(note))
     }
 
+    /// A sweep of bf16 inputs stores every point as bf16 and says so once.
+    @Test func sweepOfBF16InputsStoresBF16() throws {
+        let tmp = try Fixtures.temporaryDirectory()
+        defer { FilePaths.removeTree(tmp) }
+        let bf16 = Fixtures.adapter("taskA_bf16_seed42")
+        let result = try CLIRunner.run(["merge", "--method", "seedlora", bf16, bf16, "--sweep", "lambda=0.5,1", "--out", tmp + "/s"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("stored as bf16 like the inputs"), "\(result.stderr)")
+        let points = try FileManager.default.contentsOfDirectory(atPath: tmp + "/s").filter { !$0.hasSuffix(".csv") }
+        #expect(points.count == 2)
+        for point in points {
+            let file = try SafetensorsFile(path: tmp + "/s/" + point + "/adapter_model.safetensors")
+            #expect(file.entries.allSatisfy { $0.dtype == .bf16 }, "\(point)")
+        }
+    }
+
     /// A merged factor beyond f16's range would be stored as inf: the export is refused, naming
     /// the tensor, and nothing is left behind.
     @Test func f16OverflowIsRefusedNotStoredAsInf() throws {

@@ -26,6 +26,8 @@ public struct SweepReport: Sendable {
     /// Seconds per phase: the shared work (load, merges, rank reductions), `exports` (all the
     /// points together) and `commit`.
     public let phases: [(String, Double)]
+    /// The stored-dtype note, when the inputs chose bf16 (`ExportDType.matching`).
+    public var dtypeNote: String?
 }
 
 /// `seedlora merge --sweep`: one PEFT export per grid point under `OUT/<name>=<value>[,..]/`, and
@@ -96,7 +98,8 @@ public enum Sweep {
         try directory.commit()
         clock.mark("commit")
         return SweepReport(info: entry.info, inputCount: input.inputCount, moduleCount: input.modules.count,
-                           points: reports.compactMap { $0 }, merges: plan.groups.count, phases: totals(clock.phases))
+                           points: reports.compactMap { $0 }, merges: plan.groups.count, phases: totals(clock.phases),
+                           dtypeNote: request.exportDType(inputs: input.adapters).note)
     }
 
     /// Seconds per phase name, in order of first appearance (a grid repeats merge and exports).

@@ -21,5 +21,6 @@ extension MergeCommand {
               phases: \(shared) s; per point (multiplier + export): mean \(String(format: "%.3f", mean)) s, max \(String(format: "%.3f", perPoint.max() ?? 0)) s
               wrote \(request.output)/<point>/ and \(request.output)/sweep.csv in \(String(format: "%.2f", seconds)) s
             """)
+        if let note = report.dtypeNote { Terminal.printError("  " + note) }
     }
 }
