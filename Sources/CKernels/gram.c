@@ -166,36 +166,31 @@ static void convert_panel(const float **start, const size_t *step, size_t lanes,
     }
 }
 
-// One block of either stack: each panel converted, then the block's Gram added.
-static void accumulate(const seedlora_gram_part *parts, size_t count, int across, size_t k0, size_t n,
-                       workspace w, double *sums) {
-    for (size_t first = 0; first < w.total; first += PANEL) {
-        const float *start[PANEL];
-        size_t step[PANEL];
-        size_t lanes = panel_lanes(parts, count, first, across, start, step);
-        convert_panel(start, step, lanes, across, k0, n, w.block + at(0, first), sums + first);
+// Either stack, `length` rows of B (across) or columns of A, a block at a time: each panel
+// converted (its sums running in order), the block's Gram added, and the total stored.
+static void gram_of_stack(const seedlora_gram_part *parts, size_t count, size_t length, int across,
+                          double *scratch, double *gram, double *sums) {
+    workspace w = prepare(parts, count, scratch);
+    if (w.total == 0) return;
+    for (size_t k0 = 0; k0 < length; k0 += BLOCK) {
+        size_t n = length - k0 < BLOCK ? length - k0 : BLOCK;
+        for (size_t first = 0; first < w.total; first += PANEL) {
+            const float *start[PANEL];
+            size_t step[PANEL];
+            size_t lanes = panel_lanes(parts, count, first, across, start, step);
+            convert_panel(start, step, lanes, across, k0, n, w.block + at(0, first), sums + first);
+        }
+        block_gram(w.block, n, w.width, w.acc);
     }
-    block_gram(w.block, n, w.width, w.acc);
+    store_symmetric(w.acc, w.width, w.total, gram);
 }
 
 void seedlora_gram_of_columns(const seedlora_gram_part *parts, size_t count, size_t rows,
                               double *scratch, double *gram, double *colsum) {
-    workspace w = prepare(parts, count, scratch);
-    if (w.total == 0) return;
-    // Each column's sum runs over the rows in order.
-    for (size_t k0 = 0; k0 < rows; k0 += BLOCK) {
-        accumulate(parts, count, 1, k0, rows - k0 < BLOCK ? rows - k0 : BLOCK, w, colsum);
-    }
-    store_symmetric(w.acc, w.width, w.total, gram);
+    gram_of_stack(parts, count, rows, 1, scratch, gram, colsum);
 }
 
 void seedlora_gram_of_rows(const seedlora_gram_part *parts, size_t count, size_t cols,
                            double *scratch, double *gram, double *rowsum) {
-    workspace w = prepare(parts, count, scratch);
-    if (w.total == 0) return;
-    // Each row's sum runs over its columns in order.
-    for (size_t c0 = 0; c0 < cols; c0 += BLOCK) {
-        accumulate(parts, count, 0, c0, cols - c0 < BLOCK ? cols - c0 : BLOCK, w, rowsum);
-    }
-    store_symmetric(w.acc, w.width, w.total, gram);
+    gram_of_stack(parts, count, cols, 0, scratch, gram, rowsum);
 }

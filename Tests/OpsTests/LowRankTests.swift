@@ -85,10 +85,11 @@ struct LowRankTests {
         #expect(Compare.relative(m.sumOfSquares, squares) <= 1e-6)
     }
 
-    /// The Gram kernel (blocks of 256 rows, tiles of 4 x 8, padding to a multiple of 8, column
-    /// sums, row sums in chunks of 2048) against inner products and sums taken entry by entry in
-    /// Float64, on shapes that exercise every edge: ranks 3, 5 and 9 (R = 17), rows and columns
-    /// that are not multiples of the block, more than one chunk of columns.
+    /// The Gram kernel (blocks of 256 rows stored in panels of 8 columns, tiles of 4 x 8, padding
+    /// to a multiple of 8, column and row sums) against inner products and sums taken entry by
+    /// entry in Float64, on shapes that exercise every edge: ranks 3, 5 and 9 (R = 17: a panel
+    /// that spans two parts, one that is 8 adjacent columns of one part, and a lone lane), rows
+    /// and columns that are not multiples of the block.
     @Test func gramKernelMatchesEntryByEntryFloat64() throws {
         var state: UInt64 = 12345
         func values(_ n: Int) -> [Float] {

@@ -44,7 +44,8 @@ public enum DTypeConversion {
 
     /// Writes the bf16 bits of `values` into `out` (at least `2 * values.count` bytes).
     static func encodeBF16(_ values: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawBufferPointer) {
-        guard let source = values.baseAddress, let destination = out.baseAddress, out.count >= 2 * values.count else { return }
+        precondition(out.count >= 2 * values.count, "encodeBF16: destination too small")
+        guard let source = values.baseAddress, let destination = out.baseAddress else { return }
         seedlora_encode_bf16(source, values.count, destination.assumingMemoryBound(to: UInt16.self))
     }
 
@@ -58,12 +59,8 @@ public enum DTypeConversion {
         case .bf16:
             // In C, vectorised: the element loop took 1 s of a W70B export to bf16. Native byte
             // order is little-endian on every platform seedlora builds for (x86-64, arm64).
-            let count = values.count
-            let encoded = [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
-                seedlora_encode_bf16(values.baseAddress, count, buffer.baseAddress)
-                initialized = count
-            }
-            encoded.withUnsafeBytes { out.append(contentsOf: $0) }
+            out.append(contentsOf: repeatElement(0, count: values.count * 2))
+            out.withUnsafeMutableBytes { encodeBF16(values, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
         case .f16:
             out.append(contentsOf: repeatElement(0, count: values.count * 2))
             // A finite value beyond f16's range (65504, rounding included) would be stored as inf:

@@ -21,10 +21,8 @@ public struct FactoredSVD: Sendable {
     /// in one pass straight into the column-major layout LAPACK reads: the numbers of
     /// `init(b: .hstack(...), a:)` without its row-major copy and transpose.
     public init(stacking parts: [Tensor], rows: Int, a: LinearAlgebra.Matrix) throws {
-        let width = parts.reduce(0) { $0 + $1.cols }
-        precondition(width == a.rows, "FactoredSVD: factors do not chain")
-        try self.init(qrOfB: LinearAlgebra.thinQR(columnMajor: LinearAlgebra.columnMajorStack(parts, rows: rows),
-                                                  rows: rows, cols: width), a: a)
+        precondition(parts.reduce(0) { $0 + $1.cols } == a.rows, "FactoredSVD: factors do not chain")
+        try self.init(qrOfB: LinearAlgebra.thinQR(stacking: parts, rows: rows), a: a)
     }
 
     private init(qrOfB: (q: LinearAlgebra.Matrix, r: LinearAlgebra.Matrix), a: LinearAlgebra.Matrix) throws {

@@ -154,6 +154,12 @@ public enum LinearAlgebra {
         return try thinQR(columnMajor: &columnMajor, rows: rows, cols: cols)
     }
 
+    /// `thinQR` of `[B_1 .. B_n]` for Float32 factors `parts` (part i: `rows x r_i`), stacked in
+    /// one pass into the column-major layout LAPACK reads (`columnMajorStack`).
+    public static func thinQR(stacking parts: [Tensor], rows: Int) throws -> (q: Matrix, r: Matrix) {
+        try thinQR(columnMajor: columnMajorStack(parts, rows: rows), rows: rows, cols: parts.reduce(0) { $0 + $1.cols })
+    }
+
     /// The Float32 row-major matrices `parts` (part i: `rows x widths[i]`) side by side, as one
     /// column-major Float64 matrix (`rows x sum(widths)`): `[B_1 .. B_n]` the way LAPACK reads it.
     public static func columnMajorStack(_ parts: [Tensor], rows: Int) -> [Double] {

@@ -120,15 +120,14 @@ public enum MergePipeline {
                 files = Exporter.peftFiles
 
             case .delta:
-                let type = storedAs
-                try Exporter.writeDelta(modules: input.modules.map { ($0.name, $0.shape) }, dtype: type, card: card, into: directory) { append in
+                try Exporter.writeDelta(modules: input.modules.map { ($0.name, $0.shape) }, dtype: storedAs, card: card, into: directory) { append in
                     try streamDense(groups, input: input, cancellation: cancellation, progress: progress) { _, tensor in
                         screens.append(DeltaScreen(dense: tensor))
                         try append(tensor)
                     }
                 }
                 clock.mark("merge + write")
-                dtype = type
+                dtype = storedAs
                 files = Exporter.deltaFiles
 
             case .model:

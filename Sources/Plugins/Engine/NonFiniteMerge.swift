@@ -16,7 +16,6 @@ public enum NonFiniteMerge {
         input.modules.indices.filter { isAffected(input.modules[$0]) }
     }
 
-
     /// A rank-`rank` delta of `shape` whose every element is NaN.
     public static func nanDelta(shape: [Int], rank: Int) -> LowRank {
         let rows = shape.first ?? 0, cols = shape.count > 1 ? shape[1] : 0, r = max(1, rank)

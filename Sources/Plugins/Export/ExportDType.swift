@@ -32,10 +32,10 @@ extension ExportDType {
     /// adapter to bf16 anyway, and mergekit stores what its recipe's `dtype` names, usually bf16;
     /// an f32 copy doubles the bytes to read and write (a 70B-shaped merge: 2.5 GB instead of
     /// 1.27 GB) for digits the inputs never had. The rounding it costs is measured in
-    /// docs/merging.md ("Stored dtype"). f16 inputs
-    /// still give f32: f16's range (6e-5 to 65504 for normal numbers) is narrower than a merge's
-    /// rescaled or re-orthogonalised factors may need, and bf16 has f32's range. `--dtype f32`
-    /// (or a recipe's `dtype`) keeps the merged factors unrounded. See docs/merging.md.
+    /// docs/merging.md ("Stored dtype"). f16 inputs still give f32: f16's range (6e-5 to 65504
+    /// for normal numbers) is narrower than a merge's rescaled or re-orthogonalised factors may
+    /// need, and bf16 has f32's range. `--dtype f32` (or a recipe's `dtype`) keeps the merged
+    /// factors unrounded.
     public static func matching(storedAs dtypes: some Sequence<DType>) -> ExportDType {
         var sawAny = false
         for dtype in dtypes {

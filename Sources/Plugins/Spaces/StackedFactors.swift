@@ -12,10 +12,7 @@ struct StackedFactors {
     let scales: [Double]
 
     init(_ deltas: [LowRank]) throws {
-        let rows = deltas.first?.rows ?? 0
-        let width = deltas.reduce(0) { $0 + $1.rank }
-        qrOfB = try LinearAlgebra.thinQR(columnMajor: LinearAlgebra.columnMajorStack(deltas.map(\.b), rows: rows),
-                                         rows: rows, cols: width)
+        qrOfB = try LinearAlgebra.thinQR(stacking: deltas.map(\.b), rows: deltas.first?.rows ?? 0)
         a = .vstack(deltas.map { LinearAlgebra.Matrix($0.a) })
         var start = 0
         blocks = deltas.map { d in

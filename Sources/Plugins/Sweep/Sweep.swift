@@ -56,6 +56,7 @@ public enum Sweep {
         let input = try MergeEngine.loadInputs(request.inputs, options: .init(allowNonFinite: request.allowNonFinite, base: baseCheckpoint))
         clock.mark("load")
         let all = Array(input.modules.indices)
+        let storedAs = request.exportDType(inputs: input.adapters)
         let directory = try AtomicDirectory(path: request.output, replace: request.replace)
         let swept = grid.names
         var reports = [SweepPointReport?](repeating: nil, count: plan.points.count)
@@ -78,7 +79,7 @@ public enum Sweep {
                     point.parameters = plan.points[index]
                     point.output = request.output + "/" + name
                     let modules = merge.scaled(by: plan.lambdas[index])
-                    var export = PeftExport(modules: modules, dtype: request.exportDType(inputs: input.adapters).dtype, template: input.adapters.first?.config,
+                    var export = PeftExport(modules: modules, dtype: storedAs.dtype, template: input.adapters.first?.config,
                                             modelCard: MergePipeline.card(point, info: entry.info, resolved: plan.resolved[index], notes: input.notes))
                     if let first = request.inputs.first { export.relocateBaseModel(from: first, to: point.output) }
                     try Exporter.checkMaxRank(export.rank, maxRank: request.maxRank, output: point.output)
@@ -99,7 +100,7 @@ public enum Sweep {
         clock.mark("commit")
         return SweepReport(info: entry.info, inputCount: input.inputCount, moduleCount: input.modules.count,
                            points: reports.compactMap { $0 }, merges: plan.groups.count, phases: totals(clock.phases),
-                           dtypeNote: request.exportDType(inputs: input.adapters).note)
+                           dtypeNote: storedAs.note)
     }
 
     /// Seconds per phase name, in order of first appearance (a grid repeats merge and exports).
